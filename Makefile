@@ -1,0 +1,19 @@
+# Two commands do everything on a fresh machine:
+#   make demo  -> environment + upscale (x4) and double the frame rate of a generated sample, x265-encoded
+#   make test  -> environment + the test suite (CPU)
+.PHONY: env demo test bench eval
+
+env:
+	bash scripts/setup_env.sh
+
+demo: env
+	bash scripts/demo.sh
+
+test: env
+	.venv/bin/python -m pytest -q plugin_tests
+
+bench: env
+	.venv/bin/python -m vsstvun.bench
+
+eval: env
+	bash scripts/eval.sh

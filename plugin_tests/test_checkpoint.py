@@ -1,0 +1,95 @@
+"""Checkpoint round trips, the authors' .pth layout (legacy names too) and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vsstvun.checkpoint import CheckpointError, load_checkpoint, load_model, save_checkpoint
+from vsstvun.model import build_model
+
+
+def _same_weights(a: torch.nn.Module, b: torch.nn.Module, atol: float = 0.0) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.allclose(sa[k], sb[k].to(sa[k]), atol=atol) for k in sa)
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_safetensors_round_trip(tmp_path, scale):
+    torch.manual_seed(0)
+    model = build_model("lite", scale)
+    path = save_checkpoint(model, tmp_path / "m.safetensors")
+    loaded = load_checkpoint(path)
+    assert loaded.config == model.config
+    assert _same_weights(model, loaded)
+    frames = torch.rand(1, 7, 3, 16, 16)
+    with torch.inference_mode():
+        assert torch.equal(model.eval()(frames, [0.5]), loaded.eval()(frames, [0.5]))
+
+
+def test_half_file_loads_as_float(tmp_path):
+    model = build_model("lite")
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "h.safetensors", half=True))
+    assert next(loaded.parameters()).dtype == torch.float32
+    assert _same_weights(model, loaded, atol=1e-2)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_authors_pth_layout_loads(tmp_path, legacy):
+    """A plain torch.save of the full state dict (optionally with the old efst.cconv name)."""
+    torch.manual_seed(0)
+    model = build_model("full", 4)
+    state = model.state_dict()
+    if legacy:
+        state = {k.replace("efst.early_fusion.", "efst.cconv."): v for k, v in state.items()}
+        assert any(k.startswith("efst.cconv.") for k in state)
+    torch.save(state, tmp_path / "STVUN.pth")
+    loaded = load_checkpoint(tmp_path / "STVUN.pth")
+    assert loaded.config.preset == "full" and loaded.scale == 4
+    assert _same_weights(model, loaded)
+
+
+def test_wrapped_and_dataparallel_pth(tmp_path):
+    model = build_model("lite", 2)
+    torch.save({"state_dict": {"module." + k: v for k, v in model.state_dict().items()}}, tmp_path / "w.pth")
+    loaded = load_checkpoint(tmp_path / "w.pth")
+    assert loaded.scale == 2 and _same_weights(model, loaded)
+
+
+def test_truncated_files_raise_clear_errors(tmp_path):
+    model = build_model("lite")
+    good = save_checkpoint(model, tmp_path / "good.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(good[: len(good) // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+        load_checkpoint(tmp_path / "cut.safetensors")
+    torch.save(model.state_dict(), tmp_path / "good.pth")
+    data = (tmp_path / "good.pth").read_bytes()
+    (tmp_path / "cut.pth").write_bytes(data[: len(data) // 3])
+    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+        load_checkpoint(tmp_path / "cut.pth")
+
+
+def test_mismatched_state_dict(tmp_path):
+    state = build_model("lite").state_dict()
+    state.pop("decoder.cconv2.weight")
+    torch.save(state, tmp_path / "x.pth")
+    with pytest.raises(CheckpointError, match="missing keys"):
+        load_checkpoint(tmp_path / "x.pth")
+
+
+def test_not_a_checkpoint(tmp_path):
+    torch.save({"a": torch.zeros(1)}, tmp_path / "x.pth")
+    with pytest.raises(CheckpointError, match="not an STVUN checkpoint"):
+        load_checkpoint(tmp_path / "x.pth")
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "missing.safetensors")
+
+
+def test_load_model_errors(tmp_path):
+    with pytest.raises(ValueError, match="unknown model preset"):
+        load_model("huge")
+    path = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
+    with pytest.raises(CheckpointError, match="x2 model"):
+        load_model(model_path=path, scale=4)
+    net = load_model(model_path=path, scale=2)
+    assert not net.training and not any(p.requires_grad for p in net.parameters())

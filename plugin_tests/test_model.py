@@ -1,0 +1,145 @@
+"""Model structure and the encode_window / synthesize split."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vsstvun.model import PRESETS, build_model, preset_config
+
+# Parameter counts of the authors' network, per sub-module (shared/reference).
+FULL_COUNTS = {"encoder": 444_672, "efst": 340_800, "decoder": 20_722_464, "pwcnet": 9_374_340}
+
+
+def n_params(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.fixture(scope="module")
+def full():
+    return build_model("full", 4)
+
+
+def test_full_parameter_count(full):
+    assert n_params(full) == 30_882_276
+    for name, count in FULL_COUNTS.items():
+        assert n_params(getattr(full, name)) == count, name
+
+
+def test_full_key_names_match_checkpoint_layout(full):
+    keys = set(full.state_dict())
+    expected = {
+        "encoder.conv.0.weight",
+        "encoder.block3.conv1.0.bias",
+        "efst.early_fusion.weight",
+        "efst.ff.tAtt0.weight",
+        "efst.ff.sAtt1.0.weight",
+        "efst.ff.sAttL2.0.weight",
+        "efst.ff.sAtt5.weight",
+        "efst.ff.sAttA2.weight",
+        "decoder.cconv3.weight",
+        "decoder.block0_0.conv0.0.weight",
+        "decoder.block3_2.conv1.0.weight",
+        "decoder.rconv0.0.weight",
+        "decoder.rconv1.weight",
+        "pwcnet.conv1aa.0.weight",
+        "pwcnet.conv6aa.0.weight",
+        "pwcnet.conv6_4.0.weight",
+        "pwcnet.predict_flow2.weight",
+        "pwcnet.deconv2.weight",
+        "pwcnet.upfeat3.weight",
+        "pwcnet.dc_conv7.weight",
+    }
+    assert expected <= keys
+    assert "decoder.cconv0.weight" not in keys and "pwcnet.upfeat2.weight" not in keys
+    sd = full.state_dict()
+    assert sd["efst.early_fusion.weight"].shape == (64, 448, 1, 1)
+    assert sd["decoder.block2_2.conv0.0.weight"].shape == (512, 512, 3, 3)
+    assert sd["decoder.block2_2.conv1.0.weight"].shape == (64, 1024, 3, 3)
+    assert sd["pwcnet.conv6_0.0.weight"].shape == (128, 81, 3, 3)
+
+
+def test_x2_changes_only_the_last_conv():
+    a = build_model("full", 4).state_dict()
+    b = build_model("full", 2).state_dict()
+    assert a.keys() == b.keys()
+    diff = [k for k in a if a[k].shape != b[k].shape]
+    assert sorted(diff) == ["decoder.rconv1.bias", "decoder.rconv1.weight"]
+    assert b["decoder.rconv1.weight"].shape[0] == 12
+
+
+def test_lite_is_small_and_shaped_like_full():
+    lite = build_model("lite")
+    assert n_params(lite) < 4_000_000
+    assert set(lite.state_dict()) == set(build_model("full").state_dict())
+    assert lite.state_dict()["encoder.conv.0.weight"].shape == (PRESETS["lite"].enc_ch, 3, 3, 3)
+
+
+def test_unknown_preset_and_scale():
+    with pytest.raises(ValueError, match="unknown model preset"):
+        preset_config("huge")
+    with pytest.raises(ValueError, match="scale"):
+        preset_config("lite", 3)
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_output_sizes_any_input_size(scale):
+    torch.manual_seed(0)
+    model = build_model("lite", scale).eval()
+    frames = torch.rand(1, 7, 3, 20, 36)  # not multiples of 16: padded and cropped internally
+    with torch.inference_mode():
+        state = model.encode_window(frames)
+        centre = model.synthesize(state, 0.0)
+        mid = model.synthesize(state, 0.5)
+    assert centre.shape == mid.shape == (1, 3, 20 * scale, 36 * scale)
+    assert 0.0 <= float(centre.min()) and float(centre.max()) <= 1.0
+    assert not torch.equal(centre, mid)
+
+
+def test_encode_synthesize_equals_forward():
+    torch.manual_seed(1)
+    model = build_model("lite").eval()
+    frames = torch.rand(2, 7, 3, 32, 48)
+    ts = [0.25, 0.5, 0.8]
+    with torch.inference_mode():
+        ref = model(frames, ts)
+        state = model.encode_window(frames)
+        parts = [model.synthesize(state, 0.0, clamp=False)] + [model.synthesize(state, t, clamp=False) for t in ts]
+    assert ref.shape == (2, 4, 3, 128, 192)
+    assert torch.equal(ref, torch.stack(parts, dim=1))
+
+
+def test_state_reuse_is_pure():
+    """Synthesising one time must not disturb the state used for the next."""
+    torch.manual_seed(2)
+    model = build_model("lite").eval()
+    frames = torch.rand(1, 7, 3, 16, 16)
+    with torch.inference_mode():
+        state = model.encode_window(frames)
+        a = model.synthesize(state, 0.3)
+        model.synthesize(state, 0.7)
+        assert torch.equal(a, model.synthesize(state, 0.3))
+    assert state.nbytes() > 0
+
+
+def test_time_out_of_range():
+    model = build_model("lite").eval()
+    with torch.inference_mode():
+        state = model.encode_window(torch.rand(1, 7, 3, 16, 16))
+        with pytest.raises(ValueError):
+            model.synthesize(state, 1.0)
+
+
+def test_wrong_window_shape():
+    with pytest.raises(ValueError, match="expected"):
+        build_model("lite").encode_window(torch.rand(1, 5, 3, 16, 16))
+
+
+def test_gradients_reach_every_parameter():
+    """Training stage 2 touches every sub-network (deconv2 aside, which PWC-Net never runs)."""
+    torch.manual_seed(3)
+    model = build_model("lite")
+    out = model(torch.rand(1, 7, 3, 16, 16), [0.5])
+    out.mean().backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert missing == ["pwcnet.deconv2.weight", "pwcnet.deconv2.bias"]

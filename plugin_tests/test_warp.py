@@ -1,0 +1,89 @@
+"""Flow-to-time formulas, backward warping and the correlation layer (torch path)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vsstvun import warp
+from vsstvun.correlation import correlation, correlation_torch
+from vsstvun.warp import backward_warp, flow_to_time
+
+
+def test_flow_to_time_endpoints():
+    torch.manual_seed(0)
+    f34, f43 = torch.randn(2, 1, 2, 8, 8).unbind(0)
+    t3, t4 = flow_to_time(f34, f43, 0.0)
+    assert torch.count_nonzero(t3) == 0 and torch.equal(t4, f34)
+    t3, t4 = flow_to_time(f34, f43, 1.0)
+    assert torch.equal(t3, f43) and torch.count_nonzero(t4) == 0
+
+
+def test_flow_to_time_linear_motion_midpoint():
+    """For constant motion v (f34 = v, f43 = -v) the midpoint is half way on both sides."""
+    v = torch.full((1, 2, 4, 4), 2.0)
+    t3, t4 = flow_to_time(v, -v, 0.5)
+    assert torch.allclose(t3, -v / 2) and torch.allclose(t4, v / 2)
+
+
+def test_zero_flow_is_identity():
+    x = torch.rand(2, 5, 9, 13)
+    assert torch.allclose(backward_warp(x, torch.zeros(2, 2, 9, 13)), x, atol=1e-6)
+
+
+@pytest.mark.parametrize("dx,dy", [(1, 0), (0, 2), (-3, 1)])
+def test_integer_shift_equals_roll_away_from_borders(dx, dy):
+    x = torch.rand(1, 3, 20, 24)
+    flow = torch.zeros(1, 2, 20, 24)
+    flow[:, 0], flow[:, 1] = dx, dy
+    out = backward_warp(x, flow)
+    ref = torch.roll(x, shifts=(-dy, -dx), dims=(2, 3))
+    m = 4
+    assert torch.allclose(out[..., m:-m, m:-m], ref[..., m:-m, m:-m], atol=1e-5)
+
+
+def test_border_padding_clamps():
+    x = torch.arange(4.0).view(1, 1, 1, 4).expand(1, 1, 2, 4).contiguous()
+    flow = torch.zeros(1, 2, 2, 4)
+    flow[:, 0] = 10.0
+    assert torch.allclose(backward_warp(x, flow), torch.full_like(x, 3.0))
+
+
+def test_half_input_is_warped_in_fp32():
+    x = torch.rand(1, 2, 8, 8)
+    flow = torch.full((1, 2, 8, 8), 0.5)
+    out = backward_warp(x.half(), flow)
+    assert out.dtype == torch.float16
+    assert torch.allclose(out.float(), backward_warp(x, flow), atol=2e-3)
+
+
+def test_bad_flow_shape():
+    with pytest.raises(ValueError, match="flow shape"):
+        backward_warp(torch.rand(1, 3, 8, 8), torch.zeros(1, 2, 4, 4))
+
+
+def test_correlation_matches_direct_formula():
+    torch.manual_seed(0)
+    f1, f2 = torch.randn(1, 3, 6, 7), torch.randn(1, 3, 6, 7)
+    md = 2
+    out = correlation_torch(f1, f2, md)
+    assert out.shape == (1, 25, 6, 7)
+    y, x = 3, 2
+    for dy in range(-md, md + 1):
+        for dx in range(-md, md + 1):
+            ch = (dy + md) * (2 * md + 1) + (dx + md)
+            yy, xx = y + dy, x + dx
+            ref = (f1[0, :, y, x] * f2[0, :, yy, xx]).mean() if 0 <= yy < 6 and 0 <= xx < 7 else 0.0
+            assert float(out[0, ch, y, x]) == pytest.approx(float(ref), abs=1e-6)
+
+
+def test_backend_selection():
+    assert warp.get_backend() == "auto"
+    with pytest.raises(ValueError):
+        warp.set_backend("opencl")
+    warp.set_backend("torch")
+    try:
+        x = torch.rand(1, 1, 4, 4)
+        assert torch.equal(correlation(x, x, 1), correlation_torch(x, x, 1))
+    finally:
+        warp.set_backend("auto")

@@ -1,0 +1,167 @@
+"""Checkpoint I/O: the project's safetensors files and the authors' ``STVUN.pth``.
+
+Our files carry the model config in the safetensors metadata, so a file alone rebuilds its
+network. The authors' pickle has no config: it is recognised by its key names and shapes
+(it is always the ``full`` preset; the scale follows from the last conv's output channels).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from .model import STVUN, ModelConfig, preset_config
+
+FORMAT = "vsstvun"
+NORMALISATION = "rgb (x - 0.5) / 0.5"
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+#: Renames applied to state dicts from older releases of the authors' code.
+_LEGACY_KEYS = {"efst.cconv.": "efst.early_fusion."}
+
+
+class CheckpointError(ValueError):
+    """A weights file that exists but cannot be used (wrong format, truncated, mismatched)."""
+
+
+def default_weights_path(preset: str, scale: int) -> Path:
+    """Where the packaged weights of a preset live."""
+    return WEIGHTS_DIR / f"stvun_{preset}_x{scale}.safetensors"
+
+
+def save_checkpoint(model: STVUN, path: str | Path, half: bool = False, extra: dict[str, str] | None = None) -> Path:
+    """Write weights and config to safetensors; ``half`` stores fp16 to halve the file."""
+    from safetensors.torch import save_file
+
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in model.state_dict().items()}
+    meta = {
+        "format": FORMAT,
+        "config": json.dumps(model.config.to_dict()),
+        "preset": model.config.preset,
+        "scale": str(model.scale),
+        "normalisation": NORMALISATION,
+        **(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path), metadata=meta)
+    return path
+
+
+def normalise_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Strip DataParallel prefixes and rename legacy keys to the current names."""
+    out = {}
+    for k, v in state.items():
+        if k.startswith("module."):
+            k = k[len("module."):]
+        for old, new in _LEGACY_KEYS.items():
+            if k.startswith(old):
+                k = new + k[len(old):]
+        out[k] = v
+    return out
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:  # safetensors raises several types for bad headers and short files
+        raise CheckpointError(f"{path} is not a readable safetensors file (truncated or corrupt?): {e}") from e
+    if "config" in meta:
+        return state, ModelConfig.from_dict(json.loads(meta["config"]))
+    return state, _infer_config(state, path)
+
+
+def _read_pickle(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from e
+    for key in ("state_dict", "model", "params"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path} does not hold a state dict of tensors")
+    state = normalise_keys(obj)
+    return state, _infer_config(state, path)
+
+
+def _infer_config(state: dict[str, torch.Tensor], path: Path) -> ModelConfig:
+    """Recognise the preset and scale of a config-less state dict by its shapes."""
+    head = state.get("decoder.rconv1.weight")
+    if head is None:
+        raise CheckpointError(f"{path} has no 'decoder.rconv1.weight': not an STVUN checkpoint")
+    scale = {48: 4, 12: 2}.get(head.shape[0])
+    if scale is None:
+        raise CheckpointError(f"{path}: last conv has {head.shape[0]} outputs; expected 48 (x4) or 12 (x2)")
+    enc = state.get("encoder.conv.0.weight")
+    for name in ("full", "lite"):
+        cfg = preset_config(name, scale)
+        if enc is not None and enc.shape[0] == cfg.enc_ch:
+            return cfg
+    raise CheckpointError(f"{path}: encoder width matches no preset")
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> STVUN:
+    """Rebuild a network from our safetensors file or the authors' .pth, strictly."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {path}")
+    with path.open("rb") as f:
+        magic = f.read(8)
+    # Pickles from torch.save are zip archives ("PK") or raw pickles (0x80); anything else is safetensors.
+    reader = _read_pickle if magic[:2] == b"PK" or magic[:1] == b"\x80" else _read_safetensors
+    state, cfg = reader(path)
+    state = normalise_keys(state)
+    model = STVUN(cfg)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path} does not match the {cfg.preset} x{cfg.scale} network: "
+            f"{len(missing)} missing keys (e.g. {missing[:3]}), {len(unexpected)} unexpected (e.g. {unexpected[:3]})"
+        )
+    bad = [k for k, v in state.items() if v.shape != expected[k].shape]
+    if bad:
+        k = bad[0]
+        raise CheckpointError(f"{path}: shape of {k} is {tuple(state[k].shape)}, network has {tuple(expected[k].shape)}")
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.to(map_location)
+
+
+def load_model(
+    model: str = "lite",
+    scale: int = 4,
+    model_path: str | Path | None = None,
+    device: str | torch.device = "cpu",
+    half: bool = False,
+) -> STVUN:
+    """Inference-ready network: packaged weights of a preset, or any file via ``model_path``."""
+    if model_path is None:
+        preset_config(model, scale)  # raises a clear error for an unknown preset or scale
+        model_path = default_weights_path(model, scale)
+        if not model_path.is_file():
+            raise FileNotFoundError(
+                f"no packaged weights for model {model!r} at x{scale} ({model_path.name}); "
+                f"train them with 'python -m vsstvun.train' or pass model_path="
+            )
+    net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
+    if net.scale != scale:
+        raise CheckpointError(f"{model_path} is an x{net.scale} model but scale={scale} was asked for")
+    return net.half() if half else net
+
+
+__all__ = [
+    "CheckpointError",
+    "default_weights_path",
+    "load_checkpoint",
+    "load_model",
+    "normalise_keys",
+    "save_checkpoint",
+]

@@ -1,0 +1,82 @@
+"""Model hyper-parameters and named presets.
+
+The ``full`` preset reproduces the paper's network layer for layer, so the authors' checkpoint
+loads unchanged; ``lite`` keeps the same topology with fewer channels so that it can be trained
+and run on a CPU. Everything that decides a tensor shape lives here, nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+SCALES = (2, 4)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape-defining settings of one STVUN network."""
+
+    preset: str
+    scale: int = 4
+    n_frames: int = 7
+    #: Encoder / EFST channels (``Ce``); the decoder's input is ``cat(t_k, r_k)`` = 2 * Ce.
+    enc_ch: int = 64
+    #: Growth width ``W`` of the first dense block of each decoder level.
+    dec_width: int = 128
+    #: Channels of the residual head before the pixel shuffle.
+    head_ch: int = 48
+    #: PWC-Net feature pyramid channels, finest first (levels 1..6).
+    pwc_channels: tuple[int, ...] = (16, 32, 64, 96, 128, 196)
+    #: Outputs of the five densely connected convs of each PWC-Net decoder level.
+    pwc_dense: tuple[int, ...] = (128, 128, 96, 64, 32)
+    #: Outputs of the dilated context network ``dc_conv1..6``.
+    pwc_context: tuple[int, ...] = (128, 128, 128, 96, 64, 32)
+    #: Maximum displacement of the correlation layer ((2 md + 1)^2 channels).
+    pwc_md: int = 4
+
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {self.scale}")
+
+    @property
+    def levels(self) -> int:
+        """Encoder levels feeding EFST and the decoder (fixed by the paper)."""
+        return 4
+
+    def with_scale(self, scale: int) -> "ModelConfig":
+        return dataclasses.replace(self, scale=scale)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - fields
+        if unknown:
+            raise ValueError(f"unknown model config fields: {sorted(unknown)}")
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        return cls(**kw)
+
+
+PRESETS: dict[str, ModelConfig] = {
+    "full": ModelConfig(preset="full"),
+    "lite": ModelConfig(
+        preset="lite",
+        enc_ch=16,
+        dec_width=32,
+        pwc_channels=(8, 16, 24, 32, 48, 64),
+        pwc_dense=(48, 48, 32, 24, 16),
+        pwc_context=(48, 48, 48, 32, 24, 16),
+    ),
+}
+
+
+def preset_config(preset: str, scale: int = 4) -> ModelConfig:
+    """The config of a named preset at the given scale (2 or 4)."""
+    try:
+        base = PRESETS[preset]
+    except KeyError:
+        raise ValueError(f"unknown model preset {preset!r}; choose one of {sorted(PRESETS)}") from None
+    return base.with_scale(scale)

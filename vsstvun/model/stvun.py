@@ -1,0 +1,160 @@
+"""The STVUN network and its per-window / per-time split.
+
+Everything that depends only on the 7 input frames (encoder features, EFST, the centre decode
+and both flows) is computed once in :meth:`STVUN.encode_window`; every output time then costs a
+single decoder pass in :meth:`STVUN.synthesize`. The VapourSynth filter, the evaluator and the
+benchmarks all build on this split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..warp import backward_warp, flow_to_time
+from .config import ModelConfig
+from .decoder import Decoder
+from .efst import EFST
+from .encoder import Encoder
+from .pwcnet import PWCNet
+
+#: LR sizes must be multiples of this: PWC-Net sees 4x LR and pools 6 times (64 / 4).
+SIZE_MULTIPLE = 16
+#: PWC-Net always runs on 4x-upsampled LR frames, whatever the output scale.
+_FLOW_UPSAMPLE = 4
+
+
+@dataclass
+class WindowState:
+    """Per-window tensors reused by every output time between X3 and X4 (normalised, padded)."""
+
+    feats3: list[torch.Tensor]
+    feats4: list[torch.Tensor]
+    centre_decoded: list[torch.Tensor]
+    centre: torch.Tensor
+    lr3: torch.Tensor
+    lr4: torch.Tensor
+    f34: torch.Tensor
+    f43: torch.Tensor
+    height: int
+    width: int
+
+    def nbytes(self) -> int:
+        """Memory held by the state's tensors, for size-bounded caches."""
+        total = 0
+        for f in fields(self):
+            v = getattr(self, f.name)
+            for t in v if isinstance(v, list) else [v]:
+                if isinstance(t, torch.Tensor):
+                    total += t.numel() * t.element_size()
+        return total
+
+
+def _to_model_range(x: torch.Tensor) -> torch.Tensor:
+    return (x - 0.5) / 0.5
+
+
+def _from_model_range(x: torch.Tensor) -> torch.Tensor:
+    return x * 0.5 + 0.5
+
+
+def _upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+
+
+class STVUN(nn.Module):
+    """Deep space-time video upsampling network (Kang et al., ECCV 2020)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = Encoder(config.enc_ch, config.levels)
+        self.efst = EFST(config.enc_ch, config.n_frames)
+        self.decoder = Decoder(config.enc_ch, config.dec_width, config.head_ch, config.scale, config.levels)
+        self.pwcnet = PWCNet(config)
+
+    @property
+    def scale(self) -> int:
+        return self.config.scale
+
+    def flow(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch."""
+        up_a, up_b = _upsample(a, _FLOW_UPSAMPLE), _upsample(b, _FLOW_UPSAMPLE)
+        flows = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
+        return flows.chunk(2)
+
+    def encode_window(self, frames: torch.Tensor) -> WindowState:
+        """All per-window work for frames (B, 7, 3, H, W) RGB in [0, 1], any H, W."""
+        b, n, c, h, w = frames.shape
+        if n != self.config.n_frames or c != 3:
+            raise ValueError(f"expected (B, {self.config.n_frames}, 3, H, W) frames, got {tuple(frames.shape)}")
+        ph, pw = -h % SIZE_MULTIPLE, -w % SIZE_MULTIPLE
+        x = _to_model_range(frames.reshape(b * n, c, h, w))
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        hp, wp = h + ph, w + pw
+        levels = [f.view(b, n, -1, hp, wp) for f in self.encoder(x)]
+        x = x.view(b, n, c, hp, wp)
+        mid = n // 2
+        fused = [self.efst(f) for f in levels]
+        feats3 = [f[:, mid] for f in levels]
+        decoded, residual = self.decoder(feats3, fused)
+        lr3, lr4 = x[:, mid], x[:, mid + 1]
+        f34, f43 = self.flow(lr3, lr4)
+        return WindowState(
+            feats3=feats3,
+            feats4=[f[:, mid + 1] for f in levels],
+            centre_decoded=decoded,
+            centre=_upsample(lr3, self.scale) + residual,
+            lr3=lr3,
+            lr4=lr4,
+            f34=f34,
+            f43=f43,
+            height=h,
+            width=w,
+        )
+
+    def _warp_to_time(self, state: WindowState, t: float | torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Features and LR frame at time t, warped from X3 and X4 and blended by distance in time."""
+        f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
+        # One warp per side for all levels and the LR frame together.
+        side3 = backward_warp(torch.cat(state.feats3 + [state.lr3], dim=1), f_t3)
+        side4 = backward_warp(torch.cat(state.feats4 + [state.lr4], dim=1), f_t4)
+        blended = (1 - t) * side3 + t * side4
+        sizes = [f.shape[1] for f in state.feats3] + [3]
+        *feats, lr = blended.split(sizes, dim=1)
+        return feats, lr
+
+    def _crop(self, hr: torch.Tensor, state: WindowState, clamp: bool) -> torch.Tensor:
+        out = _from_model_range(hr[..., : state.height * self.scale, : state.width * self.scale])
+        return out.clamp(0.0, 1.0) if clamp else out
+
+    def synthesize(self, state: WindowState, t: float | torch.Tensor = 0.0, clamp: bool = True) -> torch.Tensor:
+        """The HR frame at time t in [0, 1) between X3 and X4; t = 0 is the centre frame.
+
+        t may be a per-sample tensor of shape (B, 1, 1, 1) (used in training).
+        """
+        if not isinstance(t, torch.Tensor):
+            if not 0.0 <= t < 1.0:
+                raise ValueError(f"t must be in [0, 1), got {t}")
+            if t == 0.0:
+                return self._crop(state.centre, state, clamp)
+        feats, lr = self._warp_to_time(state, t)
+        _, residual = self.decoder(feats, state.centre_decoded)
+        return self._crop(_upsample(lr, self.scale) + residual, state, clamp)
+
+    def warped_lr(self, state: WindowState, t: float | torch.Tensor) -> torch.Tensor:
+        """The LR frame at time t obtained by warping alone (target of the flow loss L_M)."""
+        _, lr = self._warp_to_time(state, t)
+        return _from_model_range(lr[..., : state.height, : state.width])
+
+    def forward(self, frames: torch.Tensor, ts: Sequence[float]) -> torch.Tensor:
+        """Centre then each time in ts: (B, 1 + len(ts), 3, sH, sW), unclamped."""
+        state = self.encode_window(frames)
+        outs = [self.synthesize(state, 0.0, clamp=False)]
+        outs += [self.synthesize(state, float(t), clamp=False) for t in ts]
+        return torch.stack(outs, dim=1)

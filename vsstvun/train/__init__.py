@@ -1,0 +1,5 @@
+"""Two-stage STVUN training (``python -m vsstvun.train``)."""
+
+from .loop import TrainConfig, train
+
+__all__ = ["TrainConfig", "train"]

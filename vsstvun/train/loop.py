@@ -1,0 +1,122 @@
+"""Training loop: stage 1 (spatial, L_S) then stage 2 (whole network, L_M + L_S + L_F).
+
+Resumable (``last.pt`` holds model, optimiser and step), deterministic for a seed, logs one
+JSON line per logged step to ``log.jsonl`` (plot with ``python -m vsstvun.train.plot``), and
+exports the inference weights as safetensors whenever it saves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ..checkpoint import save_checkpoint
+from ..model import build_model
+from .losses import LossWeights, full_loss, spatial_loss
+from .teacher import dis_flow_lr
+
+
+@dataclass
+class TrainConfig:
+    out_dir: Path
+    preset: str = "lite"
+    scale: int = 4
+    stage1_iters: int = 300
+    stage2_iters: int = 2000
+    batch_size: int = 8
+    lr: float = 4e-4
+    min_lr: float = 2e-5
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = False
+    weights: LossWeights = field(default_factory=LossWeights)
+    log_every: int = 10
+    save_every: int = 100
+    #: Stop (after saving) once this many minutes have passed; 0 = no limit.
+    max_minutes: float = 0.0
+
+
+def _lr_at(cfg: TrainConfig, step: int) -> float:
+    """Constant through stage 1, cosine decay to ``min_lr`` over stage 2."""
+    if step < cfg.stage1_iters:
+        return cfg.lr
+    p = (step - cfg.stage1_iters) / max(cfg.stage2_iters, 1)
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * min(p, 1.0)))
+
+
+def _forever(batches: Iterable[dict[str, torch.Tensor]]) -> Iterator[dict[str, torch.Tensor]]:
+    while True:
+        yield from batches
+
+
+def export_path(cfg: TrainConfig) -> Path:
+    return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
+
+
+def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
+    """Run (or resume) training on an iterable of collated batches; return the exported weights."""
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    device = torch.device(cfg.device)
+    model = build_model(cfg.preset, cfg.scale).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    ckpt = out / "last.pt"
+    step = 0
+    if ckpt.is_file():
+        saved = torch.load(ckpt, map_location=device, weights_only=True)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optim"])
+        step = int(saved["step"])
+        torch.set_rng_state(saved["rng"])
+    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
+
+    def save() -> None:
+        torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "step": step,
+                    "rng": torch.get_rng_state()}, ckpt)
+        save_checkpoint(model, export_path(cfg), half=True, extra={"train_step": str(step)})
+
+    total = cfg.stage1_iters + cfg.stage2_iters
+    start = time.monotonic()
+    model.train()
+    it = _forever(batches)
+    with (out / "log.jsonl").open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
+        while step < total:
+            batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
+            for g in opt.param_groups:
+                g["lr"] = _lr_at(cfg, step)
+            stage = 1 if step < cfg.stage1_iters else 2
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
+                if stage == 1:
+                    loss = spatial_loss(model, batch["lr"], batch["hr_centre"])
+                    parts = {"loss": loss.item(), "L_S": loss.item()}
+                else:
+                    teacher = None
+                    if cfg.weights.teacher > 0:
+                        teacher = dis_flow_lr(batch["hr_centre"], batch["hr_next"], cfg.scale)
+                    loss, parts = full_loss(model, batch, cfg.weights, teacher)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            bar.update(1)
+            if step % cfg.log_every == 0 or step == total:
+                bar.set_postfix({k: f"{v:.4f}" for k, v in parts.items()}, refresh=False)
+                rec = {"step": step, "stage": stage, "lr": _lr_at(cfg, step - 1),
+                       "elapsed_s": round(time.monotonic() - start, 1), **parts}
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+            out_of_time = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60
+            if step % cfg.save_every == 0 or step == total or out_of_time:
+                save()
+            if out_of_time:
+                break
+    return export_path(cfg)

@@ -1,0 +1,61 @@
+"""The paper's losses: L_S (centre HR), L_F (intermediate HR), L_M (LR frame warped to t).
+
+L1 everywhere as in the paper. A teacher-flow term is optional: on a CPU budget the flow net
+learns far faster from a classical estimator's flow than from photometric losses alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..model import STVUN
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    spatial: float = 1.0
+    frame: float = 1.0
+    motion: float = 1.0
+    teacher: float = 0.0
+
+
+def batch_window(lr: torch.Tensor) -> torch.Tensor:
+    """The 7-frame model window X0..X6 out of a sample's 8 frames X0..X7."""
+    return lr[:, :7]
+
+
+def spatial_loss(model: STVUN, lr: torch.Tensor, hr_centre: torch.Tensor) -> torch.Tensor:
+    """Stage 1: centre frame only (encoder, EFST, decoder); the flow net is not run."""
+    state = model.encode_window(batch_window(lr))
+    return F.l1_loss(model.synthesize(state, 0.0, clamp=False), hr_centre)
+
+
+def full_loss(
+    model: STVUN,
+    batch: dict[str, torch.Tensor],
+    weights: LossWeights,
+    teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Stage 2: L = w_S L_S + w_F L_F + w_M L_M (+ w_T teacher flow), averaged over the K times."""
+    state = model.encode_window(batch_window(batch["lr"]))
+    l_s = F.l1_loss(model.synthesize(state, 0.0, clamp=False), batch["hr_centre"])
+    ts, hr_t, lr_t = batch["ts"], batch["hr_t"], batch["lr_t"]
+    l_f = l_s.new_zeros(())
+    l_m = l_s.new_zeros(())
+    k = ts.shape[1]
+    for i in range(k):
+        t = ts[:, i].view(-1, 1, 1, 1)
+        l_f = l_f + F.l1_loss(model.synthesize(state, t, clamp=False), hr_t[:, i]) / k
+        l_m = l_m + F.l1_loss(model.warped_lr(state, t), lr_t[:, i]) / k
+    total = weights.spatial * l_s + weights.frame * l_f + weights.motion * l_m
+    parts = {"L_S": l_s.item(), "L_F": l_f.item(), "L_M": l_m.item()}
+    if teacher is not None and weights.teacher > 0:
+        h, w = state.height, state.width
+        l_t = F.l1_loss(state.f34[..., :h, :w], teacher[0]) + F.l1_loss(state.f43[..., :h, :w], teacher[1])
+        total = total + weights.teacher * l_t
+        parts["L_T"] = l_t.item()
+    parts["loss"] = total.item()
+    return total, parts
