@@ -1,0 +1,135 @@
+"""Shared fixtures for the VapourSynth filter tests: synthetic clips and model stand-ins.
+
+Clips are generated from numpy (no media files); models are either a random-init ``lite``
+checkpoint (the real network, exercised end to end) or :class:`FakeModel`, whose output is a
+known function of its input so that tests can check exactly which frames and times were used. Test modules import the
+plain helpers from here (``from conftest import make_clip``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import vapoursynth as vs
+
+
+def moving_frames(n: int, width: int = 64, height: int = 48, seed: int = 0) -> list[np.ndarray]:
+    """``n`` distinct ``(3, H, W)`` frames of one shot: a smooth random texture panning right.
+
+    Consecutive frames differ far less than the scene-cut threshold; two seeds give two shots.
+    """
+    rng = np.random.default_rng(seed)
+    coarse = rng.random((3, height // 8 + 2, width // 8 + 2), dtype=np.float32)
+    texture = np.kron(coarse, np.ones((8, 8), np.float32))[:, :height, :]
+    texture = np.concatenate([texture] * (width // texture.shape[2] + n + 2), axis=2)
+    return [np.ascontiguousarray(texture[:, :, i : i + width]) for i in range(n)]
+
+
+def make_clip(
+    frames: Sequence[np.ndarray],
+    fps: tuple[int, int] = (24, 1),
+    fmt: int = vs.RGBS,
+    props: Mapping[int, Mapping[str, object]] | None = None,
+) -> vs.VideoNode:
+    """A clip showing ``frames`` (``(3, H, W)`` float arrays), with optional per-frame props."""
+    _, height, width = frames[0].shape
+    blank = vs.core.std.BlankClip(
+        format=fmt, width=width, height=height, length=len(frames), fpsnum=fps[0], fpsden=fps[1]
+    )
+
+    def fill(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        out = f.copy()
+        for p in range(3):
+            np.copyto(np.asarray(out[p]), frames[n][p], casting="unsafe")
+        out.props.update((props or {}).get(n, {}))
+        return out
+
+    return vs.core.std.ModifyFrame(blank, blank, fill)
+
+
+def planes(frame: vs.VideoFrame) -> np.ndarray:
+    """A frame as a float32 ``(3, H, W)`` array."""
+    return np.stack([np.asarray(frame[p], dtype=np.float32) for p in range(3)])
+
+
+@dataclass
+class FakeState:
+    frames: torch.Tensor
+
+
+class FakeModel:
+    """STVUN stand-in: output at ``t`` is the nearest-neighbour upsample of ``(1-t) X3 + t X4``.
+
+    Records every encoded window, so tests see exactly which frames each window was built from.
+    """
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+        self.windows: list[torch.Tensor] = []
+        self._lock = threading.Lock()
+
+    def encode_window(self, frames: torch.Tensor) -> FakeState:
+        with self._lock:
+            self.windows.append(frames.clone())
+        return FakeState(frames)
+
+    def synthesize(self, state: FakeState, t: float, clamp: bool = True) -> torch.Tensor:
+        blend = (1 - t) * state.frames[:, 3] + t * state.frames[:, 4]
+        return blend.repeat_interleave(self.scale, -1).repeat_interleave(self.scale, -2)
+
+
+def upsample(image: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour upsample, the spatial part of :class:`FakeModel`."""
+    return image.repeat(scale, -1).repeat(scale, -2)
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch) -> list[FakeModel]:
+    """Make ``stvun`` use :class:`FakeModel`; the list collects the instances it creates."""
+    import vsstvun.filter
+
+    created: list[FakeModel] = []
+
+    def load(model: str, scale: int, model_path: str | None, device: object, half: bool) -> FakeModel:
+        created.append(FakeModel(scale))
+        return created[-1]
+
+    monkeypatch.setattr(vsstvun.filter, "load_model", load)
+    return created
+
+
+@pytest.fixture(scope="session")
+def lite_weights(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """Path of a random-init ``lite`` checkpoint for a scale (fixed seed, created once)."""
+    from vsstvun.checkpoint import save_checkpoint
+    from vsstvun.model import build_model
+
+    folder = tmp_path_factory.mktemp("weights")
+    paths: dict[int, Path] = {}
+
+    def get(scale: int) -> Path:
+        if scale not in paths:
+            torch.manual_seed(scale)
+            paths[scale] = save_checkpoint(build_model("lite", scale), folder / f"lite_x{scale}.safetensors")
+        return paths[scale]
+
+    return get
+
+
+@pytest.fixture
+def vs_threads() -> Iterator[Callable[[int], None]]:
+    """Set ``core.num_threads`` for one test, restored afterwards."""
+    core = vs.core
+    before = core.num_threads
+
+    def set_threads(n: int) -> None:
+        core.num_threads = n
+
+    yield set_threads
+    core.num_threads = before

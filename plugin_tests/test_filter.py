@@ -1,0 +1,335 @@
+"""The ``stvun`` filter: timing, windows at borders, caching under threads, scene cuts, errors.
+
+Most tests use ``FakeModel`` (output = nearest upsample of (1-t) X3 + t X4, windows recorded) so
+they can check exactly which frames and times were used; the rest run a random-init ``lite``
+network end to end.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import vapoursynth as vs
+from conftest import make_clip, moving_frames, planes, upsample
+
+import vsstvun
+from vsstvun import scenechange
+from vsstvun.checkpoint import load_model
+from vsstvun.timing import FramePosition, Timing
+
+core = vs.core
+
+
+def frames_of(clip: vs.VideoNode) -> list[vs.VideoFrame]:
+    return [clip.get_frame(n) for n in range(clip.num_frames)]
+
+
+def expected_window(frames: list[np.ndarray], centre: int, last: int | None = None) -> np.ndarray:
+    """The 7 frames around ``centre``, edge-replicated at 0 and at ``last`` (a border or cut)."""
+    last = len(frames) - 1 if last is None else last
+    return np.stack([frames[min(max(centre + k, 0), last)] for k in range(-3, 4)])
+
+
+def fake_output(frames: list[np.ndarray], pos: FramePosition, scale: int) -> np.ndarray:
+    """What FakeModel yields for an output at ``pos``: (1-Tin) X3 + Tin X4, nearest-upsampled."""
+    x4 = frames[min(pos.source + 1, len(frames) - 1)]
+    return upsample((1 - float(pos.tin)) * frames[pos.source] + float(pos.tin) * x4, scale)
+
+
+def recorded_windows(model) -> list[np.ndarray]:
+    return [w[0].numpy() for w in model.windows]
+
+
+# --- output format and timing -------------------------------------------------------------------
+
+
+def test_default_doubles_rate_and_scales(fake_models):
+    clip = make_clip(moving_frames(6), fps=(24, 1))
+    out = vsstvun.stvun(clip)
+    assert (out.width, out.height, out.num_frames, out.fps) == (256, 192, 12, Fraction(48))
+    assert out.format.id == vs.RGBS
+    props = out.get_frame(3).props
+    assert (props["_DurationNum"], props["_DurationDen"]) == (1, 48)
+
+
+@pytest.mark.parametrize(("fps", "kwargs", "out_fps"), [
+    ((24000, 1001), dict(fps_num=60000, fps_den=1001), Fraction(60000, 1001)),
+    ((24, 1), dict(factor_num=5, factor_den=2), Fraction(60)),
+    ((25, 1), dict(factor_num=3), Fraction(75)),
+    ((30000, 1001), dict(factor_num=1), Fraction(30000, 1001)),
+])
+def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps):
+    """Every output frame is (1-Tin) X3 + Tin X4 of its exact pair; the tail holds the last frame."""
+    frames = moving_frames(5)
+    out = vsstvun.stvun(make_clip(frames, fps=fps), scale=2, **kwargs)
+    timing = Timing(5, out_fps / Fraction(*fps))
+    assert out.fps == out_fps and out.num_frames == timing.length
+    for n, frame in enumerate(frames_of(out)):
+        pos = timing.position(n)
+        np.testing.assert_allclose(planes(frame), fake_output(frames, pos, 2), atol=1e-6)
+        props = frame.props
+        assert props["STVUN_Source"] == pos.source
+        assert Fraction(props["STVUN_TinNum"], props["STVUN_TinDen"]) == pos.tin
+        assert props["STVUN_Tin"] == pytest.approx(float(pos.tin))
+        assert Fraction(props["_DurationNum"], props["_DurationDen"]) == 1 / out_fps
+
+
+@pytest.mark.parametrize("length", [2, 3, 4, 5, 6, 9])
+def test_windows_are_edge_replicated_and_encoded_once(fake_models, length):
+    """Short clips and the first/last three frames: each window once, borders replicated."""
+    frames = moving_frames(length)
+    frames_of(vsstvun.stvun(make_clip(frames), scale=2, factor_num=3, cache_windows=length))
+    windows = recorded_windows(fake_models[-1])
+    assert len(windows) == length
+    for centre in range(length):
+        assert any(np.array_equal(w, expected_window(frames, centre)) for w in windows), centre
+
+
+def test_variable_frame_rate_with_a_factor(fake_models):
+    props = {n: {"_DurationNum": 1, "_DurationDen": 24 if n % 2 else 30} for n in range(4)}
+    out = vsstvun.stvun(make_clip(moving_frames(4), fps=(0, 1), props=props), scale=2)
+    assert out.fps == 0 and out.num_frames == 8
+    durations = [Fraction(f.props["_DurationNum"], f.props["_DurationDen"]) for f in frames_of(out)]
+    # each source frame's duration is split between its two output frames
+    assert durations == [Fraction(1, 60), Fraction(1, 60), Fraction(1, 48), Fraction(1, 48)] * 2
+
+
+def test_graph_is_constant_size_for_long_clips(fake_models):
+    """100k source frames at 24000/1001 -> 60000/1001 build instantly and map exactly."""
+    blank = core.std.BlankClip(format=vs.RGBS, width=16, height=16, length=100_000, fpsnum=24000, fpsden=1001)
+    start = time.perf_counter()
+    out = vsstvun.stvun(blank, scale=2, fps_num=60000, fps_den=1001)
+    assert time.perf_counter() - start < 2
+    assert out.num_frames == 250_000
+    props = out.get_frame(249_998).props
+    assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (99_999, 0, 1)
+    props = out.get_frame(123_457).props  # 123457 * 2/5 = 49382.8
+    assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (49_382, 4, 5)
+
+
+def test_props_come_from_the_nearer_source_frame(fake_models):
+    props = {n: {"Tag": n} for n in range(4)}
+    out = vsstvun.stvun(make_clip(moving_frames(4), props=props), scale=2, factor_num=4)
+    tags = [f.props["Tag"] for f in frames_of(out)]
+    assert tags == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]
+
+
+# --- scene cuts ---------------------------------------------------------------------------------
+
+
+def two_shots() -> list[np.ndarray]:
+    """Frames 0-2 from one shot, 3-5 from another."""
+    return moving_frames(3, seed=1) + moving_frames(3, seed=2)
+
+
+@pytest.mark.parametrize(("props", "sc"), [
+    ({2: {"_SceneChangeNext": 1}}, False),
+    ({3: {"_SceneChangePrev": 1}}, False),
+    ({}, True),  # built-in detector
+])
+def test_no_blending_across_a_cut(fake_models, props, sc):
+    frames = two_shots()
+    out = frames_of(vsstvun.stvun(make_clip(frames, props=props), scale=2, factor_num=4, sc=sc))
+    # outputs 8..11 lie between frames 2 and 3 (Tin 0, 1/4, 1/2, 3/4): nearer side, space-only
+    for n, side in zip(range(8, 12), (2, 2, 3, 3)):
+        np.testing.assert_array_equal(planes(out[n]), upsample(frames[side], 2))
+        assert (out[n].props["STVUN_Source"], out[n].props["STVUN_Tin"]) == (side, 0.0)
+    cut_next = [f.props["_SceneChangeNext"] for f in out]
+    cut_prev = [f.props["_SceneChangePrev"] for f in out]
+    assert cut_next == [int(n == 9) for n in range(24)]
+    assert cut_prev == [int(n == 10) for n in range(24)]
+    # windows stay inside their shot, replicating the frame at the cut like a clip border
+    windows = recorded_windows(fake_models[-1])
+    assert any(np.array_equal(w, expected_window(frames, 2, last=2)) for w in windows)
+    assert any(np.array_equal(w, expected_window(frames[3:], 0)) for w in windows)
+
+
+def test_without_a_cut_frames_are_blended(fake_models):
+    frames = two_shots()
+    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=4, sc=False)
+    np.testing.assert_allclose(planes(out.get_frame(9)), upsample(0.75 * frames[2] + 0.25 * frames[3], 2), atol=1e-6)
+
+
+def test_cut_flag_on_the_last_frame_is_harmless(fake_models):
+    """_SceneChangeNext on the last frame has nothing after it; the held tail is unaffected."""
+    frames = moving_frames(4)
+    out = frames_of(vsstvun.stvun(make_clip(frames, props={3: {"_SceneChangeNext": 1}}), scale=2))
+    np.testing.assert_array_equal(planes(out[7]), upsample(frames[3], 2))
+    assert not any(f.props["_SceneChangeNext"] or f.props["_SceneChangePrev"] for f in out)
+
+
+def test_detector_on_motion_and_cuts():
+    shot = [scenechange.thumbnail(f) for f in moving_frames(4, 256, 144)]
+    other = scenechange.thumbnail(moving_frames(1, 256, 144, seed=5)[0])
+    assert not any(scenechange.is_scene_change(a, b, 0.1) for a, b in zip(shot, shot[1:]))
+    assert scenechange.is_scene_change(shot[-1], other, 0.1)
+    flat = [np.full((144, 256), 0.2, np.float32)] * 3
+    assert scenechange.difference(scenechange.thumbnail(flat), shot[0]) > 0.1
+
+
+def test_cut_from_props():
+    assert scenechange.cut_from_props({"_SceneChangeNext": 1}, {})
+    assert scenechange.cut_from_props({}, {"_SceneChangePrev": 1})
+    assert not scenechange.cut_from_props({"_SceneChangePrev": 1}, {"_SceneChangeNext": 1})
+
+
+@pytest.mark.parametrize(("cuts", "indices"), [
+    ([False] * 6, [0, 1, 2, 3, 4, 5, 6]),
+    ([False, False, False, True, False, False], [0, 1, 2, 3, 3, 3, 3]),  # cut right after X3
+    ([False, False, True, False, False, False], [3, 3, 3, 3, 4, 5, 6]),  # cut right before X3
+    ([True, False, False, False, True, False], [1, 1, 2, 3, 4, 4, 4]),  # nearest cuts win
+    ([True, True, False, False, True, True], [2, 2, 2, 3, 4, 4, 4]),
+])
+def test_window_indices(cuts, indices):
+    assert scenechange.window_indices(cuts) == indices
+
+
+# --- caching under VapourSynth threads, the real network ----------------------------------------
+
+
+@pytest.fixture
+def counting_lite(monkeypatch, lite_weights):
+    """The real lite network with its window encodes counted."""
+    import vsstvun.filter
+
+    encodes: list[int] = []
+
+    def load(**kwargs):
+        net = load_model(**{**kwargs, "model_path": lite_weights(kwargs["scale"])})
+        encode = net.encode_window
+
+        def counted(frames):
+            encodes.append(1)
+            return encode(frames)
+
+        net.encode_window = counted
+        return net
+
+    monkeypatch.setattr(vsstvun.filter, "load_model", load)
+    return encodes
+
+
+def test_random_order_many_threads_encode_each_window_once(counting_lite, vs_threads):
+    clip = make_clip(moving_frames(8))
+    vs_threads(1)
+    sequential = [planes(f) for f in frames_of(vsstvun.stvun(clip, scale=2, factor_num=5, factor_den=2))]
+    assert len(counting_lite) == 8
+    counting_lite.clear()
+
+    vs_threads(4)
+    out = vsstvun.stvun(clip, scale=2, factor_num=5, factor_den=2, num_streams=2, cache_windows=8)
+    order = list(range(out.num_frames))
+    random.Random(1).shuffle(order)
+    futures = {n: out.get_frame_async(n) for n in order}
+    parallel = {n: planes(future.result()) for n, future in futures.items()}
+    assert len(counting_lite) == 8
+    for n, expected in enumerate(sequential):
+        np.testing.assert_array_equal(parallel[n], expected)
+
+
+def test_tiny_cache_recomputes_but_stays_correct(fake_models, vs_threads):
+    """cache_windows bounds memory: random access then re-encodes evicted windows, same frames."""
+    frames = moving_frames(6)
+    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=3, cache_windows=1)
+    vs_threads(4)
+    order = list(range(out.num_frames)) * 2
+    random.Random(2).shuffle(order)
+    futures = [(n, out.get_frame_async(n)) for n in order]
+    timing = Timing(6, Fraction(3))
+    for n, future in futures:
+        np.testing.assert_allclose(planes(future.result()), fake_output(frames, timing.position(n), 2), atol=1e-6)
+    assert len(fake_models[-1].windows) > 6
+
+
+def test_network_output_matches_a_direct_model_call(lite_weights):
+    """Plumbing check with the real network: planes, range and border window of frame 0."""
+    frames = moving_frames(4)
+    out = vsstvun.stvun(make_clip(frames), scale=2, model_path=str(lite_weights(2)))
+    net = load_model(scale=2, model_path=lite_weights(2))
+    with torch.inference_mode():
+        state = net.encode_window(torch.from_numpy(expected_window(frames, 0)).unsqueeze(0))
+        direct = [net.synthesize(state, t)[0].numpy() for t in (0.0, 0.5)]
+    np.testing.assert_allclose(planes(out.get_frame(0)), direct[0], atol=1e-6)
+    np.testing.assert_allclose(planes(out.get_frame(1)), direct[1], atol=1e-6)
+
+
+def test_tiled_filter_is_close_to_untiled(lite_weights):
+    clip = make_clip(moving_frames(3, 96, 64))
+    path = str(lite_weights(2))
+    whole = vsstvun.stvun(clip, scale=2, model_path=path)
+    tiled = vsstvun.stvun(clip, scale=2, model_path=path, tiles=(2, 2), overlap=16)
+    for n in (0, 1):
+        diff = np.abs(planes(whole.get_frame(n)) - planes(tiled.get_frame(n)))
+        assert diff.max() < 5e-3 and diff.mean() < 1e-4
+
+
+def test_rgbh_computes_in_fp32_on_cpu(lite_weights):
+    frames = [f.astype(np.float16) for f in moving_frames(3)]
+    path = str(lite_weights(2))
+    half = vsstvun.stvun(make_clip(frames, fmt=vs.RGBH), scale=2, model_path=path)
+    full = vsstvun.stvun(make_clip(frames), scale=2, model_path=path)
+    assert half.format.id == vs.RGBH
+    for n in (0, 1):
+        np.testing.assert_allclose(planes(half.get_frame(n)), planes(full.get_frame(n)), atol=1e-3)
+
+
+def test_clip_smaller_than_the_model_grid(lite_weights):
+    out = vsstvun.stvun(make_clip(moving_frames(2, 12, 8)), scale=4, model_path=str(lite_weights(4)))
+    frame = out.get_frame(1)
+    assert (frame.width, frame.height) == (48, 32)
+    assert np.isfinite(planes(frame)).all()
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
+    return core.std.BlankClip(format=vs.RGBS, width=32, height=32, length=length, fpsnum=fps[0], fpsden=fps[1])
+
+
+@pytest.mark.parametrize(("clip", "kwargs", "message"), [
+    (core.std.BlankClip(format=vs.YUV420P8), {}, r"RGBS or RGBH.*resize\.Bicubic\(clip, format=vs\.RGBS"),
+    (core.std.BlankClip(format=vs.RGB24), {}, "RGBS or RGBH"),
+    (core.std.Splice([rgbs(2), core.std.BlankClip(rgbs(2), width=48)], mismatch=True), {}, "variable frame size"),
+    (rgbs(1), {}, "at least 2 frames"),
+    (rgbs(fps=(0, 1)), dict(fps_num=60), "variable frame rate"),
+    (rgbs(), dict(scale=3), "scale must be 4 or 2"),
+    (rgbs(), dict(factor_num=0), "factor must be positive"),
+    (rgbs(), dict(factor_num=1, factor_den=2), "below 1"),
+    (rgbs(), dict(fps_num=12), "below 1"),
+    (rgbs(), dict(fps_den=1001), "without fps_num"),
+    (rgbs(), dict(tiles=(64, 1)), "exceed"),
+    (rgbs(), dict(overlap=-1), "overlap"),
+    (rgbs(), dict(num_streams=0), "num_streams"),
+    (rgbs(), dict(cache_windows=0), "cache_windows"),
+    (rgbs(), dict(sc_threshold=0), "sc_threshold"),
+    (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
+    (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "not found"),
+    ("not a clip", {}, "clip must be a video clip"),
+])
+def test_errors(clip, kwargs, message):
+    with pytest.raises(vs.Error, match="^stvun: .*" + message):
+        vsstvun.stvun(clip, **kwargs)
+
+
+def test_corrupt_weights_file(tmp_path):
+    path = tmp_path / "broken.safetensors"
+    path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(vs.Error, match="^stvun: .*not a readable"):
+        vsstvun.stvun(rgbs(), model_path=str(path))
+
+
+def test_weights_of_the_wrong_scale(lite_weights):
+    with pytest.raises(vs.Error, match="^stvun: .*x2 model but scale=4"):
+        vsstvun.stvun(rgbs(), scale=4, model_path=str(lite_weights(2)))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message when CUDA is missing")
+def test_cuda_device_without_cuda():
+    with pytest.raises(vs.Error, match="^stvun: device_index=0 asks for CUDA"):
+        vsstvun.stvun(rgbs(), device_index=0)

@@ -1,0 +1,119 @@
+"""Spatial tiling of STVUN windows (pure torch, no VapourSynth).
+
+Frames too big for device memory are split into a ``tx x ty`` grid of low-resolution tiles,
+each grown by (at least) ``overlap`` LR pixels on its inner sides. Each tile is an independent window
+(``encode_window`` + ``synthesize``); the high-resolution tiles are blended back with
+separable linear ramps across the shared strips, so tile borders -- where the network lacks
+context and is least reliable -- get almost no weight and seams disappear. With a single tile
+the model output is returned untouched. Tiles may have any size: the model pads internally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .model import SIZE_MULTIPLE, STVUN, WindowState
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A tile's LR box ``[y0, y1) x [x0, x1)`` (overlap included) and its HR blend weight."""
+
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+    weight: torch.Tensor | None
+    """``(sH, sW)`` weight already normalised by the sum over tiles; ``None`` for a single tile."""
+
+
+def _spans(length: int, parts: int, overlap: int) -> list[tuple[int, int]]:
+    """Split ``[0, length)`` into ``parts`` near-equal cores, each grown by at least ``overlap``.
+
+    Inner edges are snapped outwards to multiples of :data:`SIZE_MULTIPLE`, so every tile sits on
+    the same pooling grid as the whole frame and is only padded where the frame itself is: the
+    tiles then see exactly what the untiled network sees, away from their borders.
+    """
+    cuts = [round(k * length / parts) for k in range(parts + 1)]
+    grid = SIZE_MULTIPLE
+    return [
+        (max(0, (a - overlap) // grid * grid), min(length, -(-(b + overlap) // grid) * grid))
+        for a, b in zip(cuts, cuts[1:])
+    ]
+
+
+def _ramps(spans: Sequence[tuple[int, int]], scale: int) -> list[torch.Tensor]:
+    """HR blend weights along one axis, one per span.
+
+    Across each strip shared by two neighbours, one ramps linearly up and the other down, so the
+    pair sums to one and the border pixels of a tile (least context) weigh almost nothing.
+    Image borders keep weight 1: there is no neighbour to hand over to.
+    """
+    out = []
+    for k, (start, stop) in enumerate(spans):
+        size = (stop - start) * scale
+        u = torch.arange(size, dtype=torch.float64) + 0.5
+        weight = torch.ones(size, dtype=torch.float64)
+        if k > 0 and (shared := (spans[k - 1][1] - start) * scale) > 0:
+            weight *= (u / shared).clamp(max=1)
+        if k < len(spans) - 1 and (shared := (stop - spans[k + 1][0]) * scale) > 0:
+            weight *= ((size - u) / shared).clamp(max=1)
+        out.append(weight)
+    return out
+
+
+def plan_tiles(
+    height: int,
+    width: int,
+    scale: int,
+    tiles: tuple[int, int] = (1, 1),
+    overlap: int = 0,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> list[Tile]:
+    """Tiles covering an LR frame of ``height x width``; ``tiles`` is ``(columns, rows)``."""
+    tx, ty = tiles
+    if tx < 1 or ty < 1:
+        raise ValueError(f"tiles must be >= 1, got {tiles}")
+    if tx > width or ty > height:
+        raise ValueError(f"tiles {tiles} exceed the frame size {width}x{height}")
+    if overlap < 0:
+        raise ValueError(f"overlap must be >= 0, got {overlap}")
+    if tx == ty == 1:
+        return [Tile(0, height, 0, width, None)]
+    rows, cols = _spans(height, ty, overlap), _spans(width, tx, overlap)
+    boxes = [(ys, xs, torch.outer(wy, wx)) for ys, wy in zip(rows, _ramps(rows, scale))
+             for xs, wx in zip(cols, _ramps(cols, scale))]
+    total = torch.zeros(height * scale, width * scale, dtype=torch.float64)
+    for (y0, y1), (x0, x1), w in boxes:
+        total[y0 * scale : y1 * scale, x0 * scale : x1 * scale] += w
+    return [
+        Tile(y0, y1, x0, x1, (w / total[y0 * scale : y1 * scale, x0 * scale : x1 * scale]).to(device, dtype))
+        for (y0, y1), (x0, x1), w in boxes
+    ]
+
+
+class TiledModel:
+    """Runs an STVUN model tile by tile; a window's state is the list of its tiles' states."""
+
+    def __init__(self, model: STVUN, tiles: Sequence[Tile]) -> None:
+        self.model = model
+        self.tiles = list(tiles)
+
+    def encode(self, frames: torch.Tensor) -> list[WindowState]:
+        """Encode a ``(B, 7, 3, H, W)`` window, one ``WindowState`` per tile."""
+        return [self.model.encode_window(frames[..., t.y0 : t.y1, t.x0 : t.x1]) for t in self.tiles]
+
+    def synthesize(self, states: Sequence[WindowState], t: float) -> torch.Tensor:
+        """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""
+        parts = [self.model.synthesize(state, t) for state in states]
+        if len(parts) == 1:
+            return parts[0]
+        s, last = self.model.scale, self.tiles[-1]
+        out = parts[0].new_zeros(*parts[0].shape[:2], last.y1 * s, last.x1 * s)
+        for part, tile in zip(parts, self.tiles, strict=True):
+            out[..., tile.y0 * s : tile.y1 * s, tile.x0 * s : tile.x1 * s] += part * tile.weight
+        return out
