@@ -143,3 +143,25 @@ def test_gradients_reach_every_parameter():
     out.mean().backward()
     missing = [n for n, p in model.named_parameters() if p.grad is None]
     assert missing == ["pwcnet.deconv2.weight", "pwcnet.deconv2.bias"]
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_aligned_base_puts_lr_pixels_on_the_decimation_grid(scale):
+    """A linear ramp decimated from pixel 0 comes back exactly (away from the right edge)."""
+    from vsstvun.model.stvun import upsample_aligned
+
+    hr = torch.arange(64.0).view(1, 1, 1, 64).expand(1, 1, 8, 64)
+    lr = hr[..., ::scale, ::scale]
+    up = upsample_aligned(lr, scale)
+    assert up.shape == hr.shape
+    keep = 64 - scale
+    assert torch.allclose(up[..., :keep], hr[..., :keep], atol=1e-4)
+
+
+def test_base_convention_per_preset():
+    lr = torch.rand(1, 3, 8, 8)
+    lite, full = build_model("lite"), build_model("full")
+    assert lite.config.aligned_base and not full.config.aligned_base
+    assert torch.equal(lite.base(lr)[..., ::4, ::4], lr)  # LR samples sit on the HR grid
+    ref = torch.nn.functional.interpolate(lr, scale_factor=4, mode="bilinear", align_corners=False)
+    assert torch.equal(full.base(lr), ref)

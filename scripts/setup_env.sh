@@ -30,3 +30,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,train]"
+# vspipe finds its Python through a VSScript config file; write it for this venv (user config).
+.venv/bin/python -m vapoursynth config >/dev/null

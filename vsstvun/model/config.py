@@ -34,6 +34,11 @@ class ModelConfig:
     pwc_context: tuple[int, ...] = (128, 128, 128, 96, 64, 32)
     #: Maximum displacement of the correlation layer ((2 md + 1)^2 channels).
     pwc_md: int = 4
+    #: Put LR pixel i on HR pixel s*i in the bilinear base, the grid of the blur-and-decimate
+    #: degradation. The authors' network (``full``) uses the pixel-centre convention instead and
+    #: leaves its residual to learn the (s - 1) / 2 px shift; a small network trained briefly
+    #: should not have to.
+    aligned_base: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -69,6 +74,7 @@ PRESETS: dict[str, ModelConfig] = {
         pwc_channels=(8, 16, 24, 32, 48, 64),
         pwc_dense=(48, 48, 32, 24, 16),
         pwc_context=(48, 48, 48, 32, 24, 16),
+        aligned_base=True,
     ),
 }
 

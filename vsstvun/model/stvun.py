@@ -63,7 +63,20 @@ def _from_model_range(x: torch.Tensor) -> torch.Tensor:
 
 
 def _upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Bilinear, pixel-centre convention (LR pixel i covers HR pixels s*i .. s*i + s - 1)."""
     return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+
+
+def upsample_aligned(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Bilinear with LR pixel i exactly on HR pixel s*i (edge-replicated past the last pixel).
+
+    Padding one pixel and resampling corner-aligned to s*n + 1 samples places sample X at
+    X / s, then the extra sample is cropped.
+    """
+    _, _, h, w = x.shape
+    padded = F.pad(x, (0, 1, 0, 1), mode="replicate")
+    up = F.interpolate(padded, size=(h * scale + 1, w * scale + 1), mode="bilinear", align_corners=True)
+    return up[..., : h * scale, : w * scale]
 
 
 class STVUN(nn.Module):
@@ -80,6 +93,10 @@ class STVUN(nn.Module):
     @property
     def scale(self) -> int:
         return self.config.scale
+
+    def base(self, lr: torch.Tensor) -> torch.Tensor:
+        """The bilinear HR image the decoder's residual is added to."""
+        return upsample_aligned(lr, self.scale) if self.config.aligned_base else _upsample(lr, self.scale)
 
     def flow(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch."""
@@ -109,7 +126,7 @@ class STVUN(nn.Module):
             feats3=feats3,
             feats4=[f[:, mid + 1] for f in levels],
             centre_decoded=decoded,
-            centre=_upsample(lr3, self.scale) + residual,
+            centre=self.base(lr3) + residual,
             lr3=lr3,
             lr4=lr4,
             f34=f34,
@@ -145,7 +162,7 @@ class STVUN(nn.Module):
                 return self._crop(state.centre, state, clamp)
         feats, lr = self._warp_to_time(state, t)
         _, residual = self.decoder(feats, state.centre_decoded)
-        return self._crop(_upsample(lr, self.scale) + residual, state, clamp)
+        return self._crop(self.base(lr) + residual, state, clamp)
 
     def warped_lr(self, state: WindowState, t: float | torch.Tensor) -> torch.Tensor:
         """The LR frame at time t obtained by warping alone (target of the flow loss L_M)."""

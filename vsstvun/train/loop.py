@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..checkpoint import save_checkpoint
+from ..checkpoint import load_checkpoint, save_checkpoint
 from ..model import build_model
 from .losses import LossWeights, full_loss, spatial_loss
 from .teacher import dis_flow_lr
@@ -41,6 +41,8 @@ class TrainConfig:
     save_every: int = 100
     #: Stop (after saving) once this many minutes have passed; 0 = no limit.
     max_minutes: float = 0.0
+    #: Weights to start from (e.g. the x4 model when training x2); tensors whose shape differs are skipped.
+    init: Path | None = None
 
 
 def _lr_at(cfg: TrainConfig, step: int) -> float:
@@ -60,6 +62,15 @@ def export_path(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
 
 
+def init_from(model: torch.nn.Module, path: Path) -> list[str]:
+    """Copy every same-shaped tensor of a checkpoint into ``model``; return the skipped keys."""
+    source = load_checkpoint(path).state_dict()
+    target = model.state_dict()
+    skipped = [k for k in target if k not in source or source[k].shape != target[k].shape]
+    model.load_state_dict({k: source[k] for k in target if k not in skipped}, strict=False)
+    return skipped
+
+
 def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     """Run (or resume) training on an iterable of collated batches; return the exported weights."""
     out = Path(cfg.out_dir)
@@ -70,6 +81,9 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     ckpt = out / "last.pt"
     step = 0
+    if cfg.init is not None and not ckpt.is_file():
+        skipped = init_from(model, Path(cfg.init))
+        print(f"initialised from {cfg.init}; kept fresh: {skipped or 'nothing'}")
     if ckpt.is_file():
         saved = torch.load(ckpt, map_location=device, weights_only=True)
         model.load_state_dict(saved["model"])

@@ -1,0 +1,287 @@
+"""Training samples for STVUN: 8 LR frames, HR targets for X3/X4 and for times 3 + t in between.
+
+A sample is a dict of float tensors in [0, 1]:
+
+* ``lr`` (8, 3, h, w): X0..X7 (the model's window is X0..X6; X7 serves X4's own window)
+* ``hr_centre`` (3, H, W): Y3, target of the space-only output
+* ``hr_next`` (3, H, W): Y4
+* ``ts`` (K,): target times t in (0, 1) between X3 and X4, ascending
+* ``hr_t`` (K, 3, H, W): HR frames at 3 + t
+* ``lr_t`` (K, 3, h, w): their LR versions (for the LR-warp loss)
+
+Where the frames come from:
+
+* video: inputs are every ``d``-th frame (``d`` in ``strides``), so the frames in between are
+  ground truth at t = j / d (d = 2 gives 1/2, d = 4 gives 1/4, 1/2, 3/4). Windows never straddle
+  a scene cut. Clips are decoded once into memory and only cropped per sample, so two cores
+  spend their time on the network, not on decoding.
+* stills: a fresh :class:`~vsstvun.data.synthetic.SyntheticScene` per sample, rendered at
+  integer times and at K uniformly random t, so any Tin is supervised.
+
+LR frames are made per sample by :func:`~vsstvun.data.degrade.degrade` *after* the spatial
+augmentation: flipping an LR image is not the LR of the flipped HR image (decimation keeps pixel
+0, which a flip moves to the far side). The HR crop carries a margin of context that is cut off
+after blurring, so patch borders see real neighbours instead of reflect padding.
+
+Every sample is a pure function of ``(seed, epoch, index)``, whichever worker makes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .degrade import degrade, margin
+from .shots import CUT_THRESHOLD, shot_ids
+from .synthetic import MotionRange, SyntheticScene
+from .video import IMAGE_SUFFIXES, list_images, read_image, read_video
+
+WINDOW = 8
+CENTRE = 3
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """Shape and content of training samples."""
+
+    scale: int = 4
+    #: HR patch side; the LR patch is ``patch // scale``.
+    patch: int = 128
+    #: Intermediate targets per sample (K); fixed so that samples collate into batches.
+    num_targets: int = 1
+    #: Video frame steps between consecutive inputs; a step d offers d - 1 target times.
+    strides: tuple[int, ...] = (2, 4)
+    #: Random dihedral transform (flips, 90/180/270 rotations) and time reversal.
+    augment: bool = True
+    motion: MotionRange = field(default_factory=MotionRange)
+
+    def __post_init__(self) -> None:
+        if self.patch % self.scale:
+            raise ValueError(f"patch {self.patch} is not a multiple of scale {self.scale}")
+        if self.num_targets < 1:
+            raise ValueError("num_targets must be at least 1")
+
+    @property
+    def side(self) -> int:
+        """HR crop side including the degradation margin on both sides."""
+        return self.patch + 2 * margin(self.scale)
+
+
+class ClipSource(Protocol):
+    """Anything that can cut a training window: HR frames ``(8 + K, side, side, 3)`` uint8
+    (X0..X7, then the targets at 3 + t) and the K target times, ascending."""
+
+    name: str
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class VideoClip:
+    """A decoded clip (``(T, H, W, 3)`` uint8) cut into cut-free windows at each usable stride."""
+
+    def __init__(self, frames: np.ndarray, name: str, cfg: SampleConfig, cut_threshold: float = CUT_THRESHOLD) -> None:
+        self.frames, self.name, self.cfg = frames, name, cfg
+        if min(frames.shape[1:3]) < cfg.side:
+            raise ValueError(f"{name}: frames {frames.shape[2]}x{frames.shape[1]} are smaller than the {cfg.side} px crop")
+        shots = shot_ids(frames, cut_threshold)
+        span = WINDOW - 1
+        self.starts: dict[int, np.ndarray] = {}
+        for d in cfg.strides:
+            if d - 1 < cfg.num_targets or len(frames) <= span * d:
+                continue
+            ok = np.flatnonzero(shots[: len(frames) - span * d] == shots[span * d :])
+            if ok.size:
+                self.starts[d] = ok
+        if not self.starts:
+            raise ValueError(f"{name}: no cut-free window of {WINDOW} inputs at strides {cfg.strides} "
+                             f"with {cfg.num_targets} targets in {len(frames)} frames")
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        strides = sorted(self.starts)
+        d = strides[int(rng.integers(len(strides)))]
+        first = int(rng.choice(self.starts[d]))
+        steps = np.sort(rng.choice(np.arange(1, d), self.cfg.num_targets, replace=False))
+        index = [first + d * k for k in range(WINDOW)] + [first + d * CENTRE + int(j) for j in steps]
+        side = self.cfg.side
+        y = int(rng.integers(self.frames.shape[1] - side + 1))
+        x = int(rng.integers(self.frames.shape[2] - side + 1))
+        return self.frames[index, y : y + side, x : x + side], (steps / d).astype(np.float32)
+
+
+class StillPool:
+    """Synthetic scenes from photos: one photo is the background, others give the sprites."""
+
+    name = "synthetic"
+
+    def __init__(self, stills: Sequence[np.ndarray], cfg: SampleConfig) -> None:
+        if not stills:
+            raise ValueError("a still pool needs at least one image")
+        self.stills, self.cfg = list(stills), cfg
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        i = int(rng.integers(len(self.stills)))
+        others = self.stills[:i] + self.stills[i + 1 :] or self.stills
+        scene = SyntheticScene(rng, self.stills[i], others, (self.cfg.side, self.cfg.side), self.cfg.motion)
+        ts = np.sort(rng.uniform(0.01, 0.99, self.cfg.num_targets)).astype(np.float32)
+        return scene.render_many([*range(WINDOW), *(CENTRE + ts)]), ts
+
+
+def dihedral(frames: np.ndarray, quarter_turns: int, flip: bool) -> np.ndarray:
+    """Rotate ``(N, H, W, C)`` frames by 90 degrees ``quarter_turns`` times, then mirror left-right.
+
+    The 4 x 2 combinations are the 8 symmetries of the square (vertical flip = flip + 180).
+    """
+    out = np.rot90(frames, quarter_turns, axes=(1, 2))
+    return np.ascontiguousarray(out[:, :, ::-1] if flip else out)
+
+
+def make_sample(frames: np.ndarray, ts: np.ndarray, scale: int) -> dict[str, torch.Tensor]:
+    """The sample dict from HR crops ``(8 + K, side, side, 3)`` uint8 with margins (see module doc)."""
+    m = margin(scale)
+    lm = m // scale
+    hr = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(255)
+    lr = degrade(hr, scale)[..., lm:-lm, lm:-lm]
+    hr = hr[..., m:-m, m:-m]
+    return {
+        "lr": lr[:WINDOW].contiguous(),
+        "hr_centre": hr[CENTRE].contiguous(),
+        "hr_next": hr[CENTRE + 1].contiguous(),
+        "ts": torch.from_numpy(np.asarray(ts, np.float32)),
+        "hr_t": hr[WINDOW:].contiguous(),
+        "lr_t": lr[WINDOW:].contiguous(),
+    }
+
+
+def reverse_time(sample: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Play the window backwards: X'k = X(7-k), so X'3 = X4, X'4 = X3 and t' = 1 - t.
+
+    Targets are reordered so ``ts`` stays ascending.
+    """
+    return {
+        "lr": sample["lr"].flip(0),
+        "hr_centre": sample["hr_next"],
+        "hr_next": sample["hr_centre"],
+        "ts": (1 - sample["ts"]).flip(0),
+        "hr_t": sample["hr_t"].flip(0),
+        "lr_t": sample["lr_t"].flip(0),
+    }
+
+
+class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
+    """``length`` random samples per epoch drawn from ``sources`` with probabilities ``weights``."""
+
+    def __init__(
+        self,
+        sources: Sequence[ClipSource],
+        cfg: SampleConfig,
+        length: int,
+        seed: int = 0,
+        weights: Sequence[float] | None = None,
+    ) -> None:
+        if not sources:
+            raise ValueError("no training sources")
+        w = np.ones(len(sources)) if weights is None else np.asarray(weights, np.float64)
+        if w.shape != (len(sources),) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"need one non-negative weight per source, got {weights}")
+        self.sources, self.cfg, self.length, self.seed = list(sources), cfg, length, seed
+        self.weights = w / w.sum()
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw a different (but still reproducible) set of samples."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        source = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
+        frames, ts = source.sample(rng)
+        if self.cfg.augment:
+            frames = dihedral(frames, int(rng.integers(4)), bool(rng.integers(2)))
+        sample = make_sample(frames, ts, self.cfg.scale)
+        if self.cfg.augment and rng.integers(2):
+            sample = reverse_time(sample)
+        return sample
+
+
+def _kind(spec: str | Path) -> tuple[str, Path]:
+    """Classify a source: ``video``, ``frames`` (folder of one clip), ``stills`` (folder) or ``still``.
+
+    A ``frames:`` or ``stills:`` prefix forces the folder kind. Otherwise a folder is a clip's
+    frames when its image names differ only in their digits (``0001.png``, ``frame_0002.png``,
+    ...), which needs no decoding, and a folder of stills when they don't.
+    """
+    text = str(spec)
+    for kind in ("frames", "stills"):
+        if text.startswith(kind + ":"):
+            return kind, Path(text[len(kind) + 1 :])
+    path = Path(text)
+    if path.is_dir():
+        patterns = {re.sub(r"\d+", "#", p.name) for p in list_images(path)}
+        return ("frames" if len(patterns) == 1 and "#" in next(iter(patterns)) else "stills"), path
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return "still", path
+    return "video", path
+
+
+def load_still(path: str | Path, max_side: int = 2048) -> np.ndarray:
+    """A photo as RGB uint8, area-downscaled so its long side is at most ``max_side`` (bounds memory)."""
+    image = read_image(path)
+    f = max_side / max(image.shape[:2])
+    if f < 1:
+        image = cv2.resize(image, (round(image.shape[1] * f), round(image.shape[0] * f)), interpolation=cv2.INTER_AREA)
+    return image
+
+
+def build_training_set(
+    sources: Sequence[str | Path],
+    cfg: SampleConfig = SampleConfig(),
+    length: int = 10_000,
+    seed: int = 0,
+    hold_out: int = 0,
+    synthetic_fraction: float = 0.5,
+    max_still_side: int = 2048,
+) -> STVUNDataset:
+    """A dataset from video files, frame folders, still folders and still images (pooled).
+
+    A source is a path, optionally prefixed ``frames:`` or ``stills:`` to say what a folder holds
+    (see :func:`_kind` for the guess without a prefix).
+
+    ``hold_out`` drops the final frames of every clip (kept for evaluation, see
+    :mod:`vsstvun.data.sources`). Clips are drawn in proportion to their frame counts; the still
+    pool, when there is one, gets ``synthetic_fraction`` of the samples.
+    """
+    clips: list[VideoClip] = []
+    stills: list[np.ndarray] = []
+    for spec in sources:
+        kind, path = _kind(spec)
+        if kind in ("video", "frames"):
+            frames = read_video(path)
+            if hold_out:
+                if hold_out >= len(frames):
+                    raise ValueError(f"{path}: hold_out={hold_out} leaves none of its {len(frames)} frames")
+                frames = frames[: len(frames) - hold_out].copy()
+            clips.append(VideoClip(frames, path.name, cfg))
+        elif kind == "stills":
+            stills += [load_still(p, max_still_side) for p in list_images(path)]
+        else:
+            stills.append(load_still(path, max_still_side))
+    all_sources: list[ClipSource] = list(clips)
+    weights = [float(len(c.frames)) for c in clips]
+    if stills:
+        all_sources.append(StillPool(stills, cfg))
+        video_share = 1 - synthetic_fraction if clips else 0.0
+        weights = [w / sum(weights) * video_share for w in weights] + [1 - video_share]
+    return STVUNDataset(all_sources, cfg, length, seed, weights)

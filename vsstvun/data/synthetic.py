@@ -1,0 +1,194 @@
+"""Synthetic space-time training clips from still photos, renderable at any continuous time.
+
+Real video only gives ground truth at its own frame times (Tin = 1/2 from every other frame,
+1/4, 1/2, 3/4 from every fourth). A scene built from stills has exact ground truth at every t:
+a camera moves smoothly over a background photo (pan with acceleration, slow rotation and zoom)
+and 1-3 foreground layers -- soft-edged ellipses cut from other photos -- move on their own
+affine paths, which gives occlusions and motion boundaries the network must learn to handle.
+
+Each layer's pose is a polynomial in t, so frames at t and t + eps are close and the frame at an
+integer t is the same whenever it is rendered. Frames are rendered directly with
+``cv2.warpAffine`` (bicubic) from photo regions that are first area-downscaled to the screen's
+pixel density, so the warp never minifies much (no aliasing) and hardly magnifies (no blur).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Scenes are posed relative to this time: the middle of the 8-frame window X0..X7, so motion is
+#: symmetric around the frames that matter (X3, X4) and the view is never far off its centre.
+CENTRE_TIME = 3.5
+
+
+@dataclass(frozen=True)
+class Motion:
+    """Smooth affine trajectory of one layer: ``t`` is measured from :data:`CENTRE_TIME`.
+
+    ``velocity`` and ``accel`` in pixels per unit time (^2), ``spin`` in radians and ``zoom`` in
+    log-scale per unit time.
+    """
+
+    velocity: tuple[float, float] = (0.0, 0.0)
+    accel: tuple[float, float] = (0.0, 0.0)
+    spin: float = 0.0
+    zoom: float = 0.0
+
+    def offset(self, t: float) -> np.ndarray:
+        d = t - CENTRE_TIME
+        return np.array([self.velocity[i] * d + 0.5 * self.accel[i] * d * d for i in (0, 1)])
+
+    def linear(self, t: float) -> np.ndarray:
+        """2x2 rotation-and-scale part at time ``t``."""
+        d = t - CENTRE_TIME
+        a, s = self.spin * d, math.exp(self.zoom * d)
+        return s * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+
+    def extent(self) -> float:
+        """Upper bound of the displacement over X0..X7 (t in [0, 2 * CENTRE_TIME]): how far the
+        layer can travel, hence how much photo a scene needs."""
+        d = CENTRE_TIME
+        return math.hypot(*self.velocity) * d + 0.5 * math.hypot(*self.accel) * d * d
+
+
+@dataclass(frozen=True)
+class MotionRange:
+    """Limits the random scene generator draws from (per unit time = per frame)."""
+
+    max_speed: float = 6.0
+    max_accel: float = 0.6
+    max_spin: float = 0.02
+    max_zoom: float = 0.02
+    #: Foreground layers move relative to the screen, usually faster than the camera.
+    sprite_speed: float = 8.0
+    #: Inclusive range of the number of foreground layers.
+    sprites: tuple[int, int] = (1, 3)
+    #: Photo regions are area-downscaled by a random factor up to this (one screen pixel then covers
+    #: that many photo pixels): more detail per patch from large photos, fewer flat crops.
+    max_density: float = 3.0
+
+    def draw(self, rng: np.random.Generator, speed: float) -> Motion:
+        v = _random_vector(rng, speed)
+        return Motion(
+            velocity=v,
+            accel=_random_vector(rng, self.max_accel),
+            spin=float(rng.uniform(-self.max_spin, self.max_spin)),
+            zoom=float(rng.uniform(-self.max_zoom, self.max_zoom)),
+        )
+
+
+def _random_vector(rng: np.random.Generator, max_norm: float) -> tuple[float, float]:
+    r, a = max_norm * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
+    return (r * math.cos(a), r * math.sin(a))
+
+
+def _inverse_map(linear: np.ndarray, src_centre: np.ndarray, dst_centre: np.ndarray) -> np.ndarray:
+    """2x3 matrix mapping screen points to source points: ``src = L (x - dst_c) + src_c``."""
+    return np.hstack([linear, (src_centre - linear @ dst_centre)[:, None]])
+
+
+def _ellipse_alpha(h: int, w: int, softness: float = 0.15) -> np.ndarray:
+    """Soft elliptic mask filling an ``h x w`` box, 1 inside, ramping to 0 over ``softness``."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.hypot((x - (w - 1) / 2) / (w / 2), (y - (h - 1) / 2) / (h / 2))
+    ramp = np.clip((1 - r) / softness, 0, 1)
+    return ramp * ramp * (3 - 2 * ramp)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """A foreground sprite: premultiplied RGB + alpha (one 4-channel image, warped in one call),
+    its pivot, screen position and motion."""
+
+    rgba: np.ndarray
+    pivot: np.ndarray
+    position: np.ndarray
+    motion: Motion
+
+
+def _cut(rng: np.random.Generator, photo: np.ndarray, h: int, w: int, max_density: float) -> np.ndarray:
+    """A random region of ``photo`` shown at ``h x w`` screen pixels, one screen pixel covering a
+    random ``density`` in [1, max_density] photo pixels (area-downscaled, so never aliased).
+
+    Only the region is resampled, not the whole photo. A photo too small for ``h x w`` at density
+    1 is returned whole.
+    """
+    ph, pw = photo.shape[:2]
+    density = rng.uniform(1.0, max(1.0, min(max_density, ph / h, pw / w)))
+    ch, cw = min(ph, round(h * density)), min(pw, round(w * density))
+    y, x = int(rng.integers(ph - ch + 1)), int(rng.integers(pw - cw + 1))
+    crop = photo[y : y + ch, x : x + cw]
+    if density <= 1.0:
+        return crop
+    return cv2.resize(crop, (max(1, round(cw / density)), max(1, round(ch / density))), interpolation=cv2.INTER_AREA)
+
+
+class SyntheticScene:
+    """A random moving scene: ``render(t)`` gives the RGB ``uint8`` frame ``(H, W, 3)`` at time t.
+
+    ``background`` and each of ``sprites`` are RGB ``uint8`` photos; foreground layers are cut
+    from ``sprites`` (pass other photos than the background; an empty list gives a plain camera
+    move). ``camera`` overrides the random camera motion (tests use a pure pan).
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        background: np.ndarray,
+        sprites: Sequence[np.ndarray],
+        size: tuple[int, int],
+        motion: MotionRange = MotionRange(),
+        camera: Motion | None = None,
+    ) -> None:
+        self.size = size
+        h, w = size
+        self.camera = camera if camera is not None else motion.draw(rng, motion.max_speed)
+        zoom_out = math.exp(abs(self.camera.zoom) * CENTRE_TIME)
+        # The camera only ever sees photo pixels inside this square around the region's centre;
+        # photos too small for it are extended by reflection.
+        side = math.ceil(math.hypot(h, w) * zoom_out + 2 * self.camera.extent()) + 8
+        self.background = _cut(rng, background, side, side, motion.max_density)
+        bh, bw = self.background.shape[:2]
+        self.bg_centre = np.array([(bw - 1) / 2, (bh - 1) / 2])
+        self.screen_centre = np.array([(w - 1) / 2, (h - 1) / 2])
+        n = int(rng.integers(motion.sprites[0], motion.sprites[1] + 1)) if sprites else 0
+        self.layers = [self._cut_layer(rng, sprites[int(rng.integers(len(sprites)))], motion) for _ in range(n)]
+
+    def _cut_layer(self, rng: np.random.Generator, photo: np.ndarray, motion: MotionRange) -> _Layer:
+        h, w = self.size
+        side = rng.uniform(0.25, 0.5) * min(h, w)
+        aspect = rng.uniform(0.6, 1.0)
+        lh, lw = (max(4, round(side)), max(4, round(side * aspect)))
+        if rng.uniform() < 0.5:
+            lh, lw = lw, lh
+        patch = _cut(rng, photo, lh, lw, motion.max_density)
+        if patch.shape[:2] != (lh, lw):  # photo smaller than the sprite: stretch it
+            patch = cv2.resize(patch, (lw, lh), interpolation=cv2.INTER_CUBIC)
+        alpha = _ellipse_alpha(lh, lw)[..., None]
+        rgba = np.concatenate([patch.astype(np.float32) * alpha, alpha], axis=-1)
+        position = np.array([rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h])
+        return _Layer(rgba, np.array([(lw - 1) / 2, (lh - 1) / 2]), position,
+                      motion.draw(rng, motion.sprite_speed))
+
+    def render(self, t: float) -> np.ndarray:
+        """The frame at continuous time ``t`` (frames X0..X7 are t = 0..7)."""
+        h, w = self.size
+        flags = cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP
+        cam = _inverse_map(self.camera.linear(t), self.bg_centre + self.camera.offset(t), self.screen_centre)
+        out = cv2.warpAffine(self.background, cam, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT_101)
+        out = out.astype(np.float32)
+        for layer in self.layers:
+            inv = np.linalg.inv(layer.motion.linear(t))
+            m = _inverse_map(inv, layer.pivot, layer.position + layer.motion.offset(t))
+            rgba = cv2.warpAffine(layer.rgba, m, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT)
+            out = out * (1 - np.clip(rgba[..., 3:], 0, 1)) + rgba[..., :3]
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+    def render_many(self, times: Sequence[float]) -> np.ndarray:
+        """Frames at ``times`` stacked as ``(N, H, W, 3)``."""
+        return np.stack([self.render(t) for t in times])

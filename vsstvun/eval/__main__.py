@@ -1,0 +1,53 @@
+"""``python -m vsstvun.eval --video PATH --out DIR``: score STVUN and baselines on a clip."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..data.shots import CUT_THRESHOLD
+from ..data.video import read_video
+from .protocol import evaluate
+from .report import write_report
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m vsstvun.eval", description=__doc__)
+    p.add_argument("--video", required=True, type=Path, help="video file or folder of frames (the HR ground truth)")
+    p.add_argument("--start", type=int, default=0, help="first frame")
+    p.add_argument("--frames", type=int, default=None, help="number of frames (default: to the end)")
+    p.add_argument("--model", default="lite", help="preset (lite, full) or 'none' for baselines only")
+    p.add_argument("--model-path", type=Path, default=None, help="weights (default: the preset's shipped weights)")
+    p.add_argument("--scale", type=int, default=4, choices=(2, 4))
+    p.add_argument("--time-factor", type=int, default=2, help="2: Tin = 0.5; 4: Tin = 0.25, 0.5, 0.75")
+    p.add_argument("--crop", type=int, default=0, help="pixels shaved off every border before scoring")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--half", action="store_true", help="run the model in float16 (CUDA)")
+    p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
+    p.add_argument("--out", required=True, type=Path, help="folder for eval.json, eval.md, eval.png")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    model = None
+    if args.model != "none":
+        from ..checkpoint import load_model
+
+        try:
+            model = load_model(args.model, args.scale, args.model_path, args.device, args.half)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    frames = read_video(args.video, start=args.start, max_frames=args.frames)
+    result = evaluate(model, frames, args.scale, args.time_factor, args.crop, device=args.device,
+                      cut_threshold=None if args.no_cuts else CUT_THRESHOLD, progress=True)
+    result["config"] |= {"video": str(args.video), "start": args.start, "model": args.model,
+                         "model_path": str(args.model_path) if args.model_path else None}
+    print(write_report(result, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Things that turn a 7-frame LR window into HR frames at times t in [0, 1): STVUN and baselines.
+
+All share one small interface so the protocol treats them alike: ``prepare`` does the per-window
+work once, ``frame`` gives the HR frame at t (t = 0: the centre X3 upscaled in space only).
+
+Baselines upscale with bicubic interpolation *aligned to the degradation's sampling grid*: LR
+pixel i was HR pixel s*i (decimation at offset 0, :mod:`vsstvun.data.degrade`), so HR pixel x
+samples the LR image at x / s. A plain ``cv2.resize`` assumes pixel centres at (i + 0.5) s - 0.5
+instead, a (s - 1) / 2 px shift that costs a bicubic baseline about 3-4 dB at x4 and would make
+it a straw man.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import torch
+
+from ..model import STVUN
+from ..warp import flow_to_time
+
+
+class Method(Protocol):
+    name: str
+
+    def prepare(self, window: torch.Tensor) -> Any:
+        """Per-window state from LR frames X0..X6 ``(7, 3, h, w)`` in [0, 1]."""
+        ...
+
+    def frame(self, state: Any, t: float) -> torch.Tensor:
+        """HR frame ``(3, s*h, s*w)`` in [0, 1] at time t between X3 (t = 0) and X4."""
+        ...
+
+
+def upscale_bicubic(lr: torch.Tensor, scale: int) -> np.ndarray:
+    """Grid-aligned bicubic upscale of ``(3, h, w)`` to float32 HWC ``(s*h, s*w, 3)`` clipped to [0, 1]."""
+    img = lr.detach().float().cpu().permute(1, 2, 0).numpy()
+    h, w = img.shape[:2]
+    to_src = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
+    up = cv2.warpAffine(img, to_src, (w * scale, h * scale), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                        borderMode=cv2.BORDER_REPLICATE)
+    return np.clip(up, 0.0, 1.0)
+
+
+def _chw(img: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
+
+
+@dataclass
+class _Pair:
+    """Bicubic X3 and X4 (HWC float32), plus HR flows 3->4 and 4->3 (HWC, pixels) when used."""
+
+    up3: np.ndarray
+    up4: np.ndarray
+    f34: np.ndarray | None = None
+    f43: np.ndarray | None = None
+
+
+class BicubicBlend:
+    """Bicubic in space, linear cross-fade of X3 and X4 in time."""
+
+    name = "bicubic+blend"
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+
+    def prepare(self, window: torch.Tensor) -> _Pair:
+        return _Pair(upscale_bicubic(window[3], self.scale), upscale_bicubic(window[4], self.scale))
+
+    def frame(self, state: _Pair, t: float) -> torch.Tensor:
+        return _chw(state.up3 if t == 0 else (1 - t) * state.up3 + t * state.up4)
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.rint(img * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+
+def _remap(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Backward warp: ``out(p) = img(p + flow(p))``, bilinear, replicated borders."""
+    h, w = flow.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+class BicubicFlow(BicubicBlend):
+    """Bicubic in space; in time, OpenCV DIS flow between the upscaled X3 and X4 (both ways),
+    taken to time t with the model's own quadratic formula (:func:`vsstvun.warp.flow_to_time`),
+    then backward warping and a (1 - t, t) blend -- STVUN's pipeline with classical parts."""
+
+    name = "bicubic+DIS"
+
+    def __init__(self, scale: int) -> None:
+        super().__init__(scale)
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+    def prepare(self, window: torch.Tensor) -> _Pair:
+        pair = super().prepare(window)
+        g3, g4 = _gray(pair.up3), _gray(pair.up4)
+        pair.f34, pair.f43 = self.dis.calc(g3, g4, None), self.dis.calc(g4, g3, None)
+        return pair
+
+    def frame(self, state: _Pair, t: float) -> torch.Tensor:
+        if t == 0:
+            return _chw(state.up3)
+        f_t3, f_t4 = flow_to_time(torch.from_numpy(state.f34), torch.from_numpy(state.f43), t)
+        w3, w4 = _remap(state.up3, f_t3.numpy()), _remap(state.up4, f_t4.numpy())
+        return _chw((1 - t) * w3 + t * w4)
+
+
+class ModelMethod:
+    """An STVUN network: one ``encode_window`` per window, one ``synthesize`` per output time."""
+
+    def __init__(self, model: STVUN, device: str | torch.device = "cpu", name: str | None = None) -> None:
+        self.model, self.device = model.eval(), torch.device(device)
+        self.dtype = next(model.parameters()).dtype
+        self.name = name or f"stvun-{model.config.preset}"
+
+    def prepare(self, window: torch.Tensor) -> Any:
+        return self.model.encode_window(window[None].to(self.device, self.dtype))
+
+    def frame(self, state: Any, t: float) -> torch.Tensor:
+        return self.model.synthesize(state, t)[0].float().cpu()

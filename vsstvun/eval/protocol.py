@@ -1,0 +1,155 @@
+"""The STVUN paper's space-time evaluation protocol on one HR clip.
+
+Time x``f``: frames 0, f, 2f, ... are the inputs, the frames between two inputs are ground truth
+at t = j / f (f = 2 is the paper's Tin = 0.5, f = 4 gives 0.25, 0.5, 0.75). Inputs are degraded
+with :func:`vsstvun.data.degrade.degrade`. For every input X3 a 7-frame window of the input
+sequence is built (edge replication at the clip's ends; at scene cuts the window stays in X3's
+shot like the filter's, :func:`vsstvun.scenechange.window_indices`), prepared once per method,
+and asked for t = 0 (scored against X3's HR frame: "centre", space only) and, when an input X4
+follows in the same shot, for every j / f ("intermediate"). Pairs across a cut have no meaningful
+in-between frame and are skipped (counted in ``config.skipped_pairs``).
+
+Outputs are rounded to 8 bits before scoring, as if saved to PNG. Scores are per-frame means.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .. import metrics, scenechange
+from ..data.degrade import crop_to_scale, degrade
+from ..data.shots import CUT_THRESHOLD, cut_flags
+from ..model import STVUN
+from .methods import BicubicBlend, BicubicFlow, Method, ModelMethod
+
+METRICS = {
+    "psnr_y": metrics.psnr_y,
+    "ssim_y": metrics.ssim_y,
+    "psnr_rgb": metrics.psnr,
+    "ssim_rgb": metrics.ssim,
+}
+GROUPS = ("centre", "intermediate", "all")
+
+
+def window_positions(k: int, n: int, gap_cut: Sequence[bool]) -> list[int]:
+    """Input indices of the 7-frame window centred on input ``k`` of ``n``.
+
+    ``gap_cut[i]`` says whether a cut lies between inputs i and i + 1. Positions past either end
+    of the clip repeat the end frame; positions past a cut repeat the last frame before it.
+    """
+    pos = [min(max(k + p - 3, 0), n - 1) for p in range(7)]
+    cuts = [pos[p] != pos[p + 1] and bool(gap_cut[pos[p]]) for p in range(6)]
+    return [pos[p] for p in scenechange.window_indices(cuts)]
+
+
+def _to_float_frames(hr_frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """``(T, H, W, 3)`` uint8 (as decoded) or ``(T, 3, H, W)`` float in [0, 1] -> float ``(T, 3, H, W)``."""
+    if isinstance(hr_frames, np.ndarray):
+        if hr_frames.dtype != np.uint8 or hr_frames.ndim != 4 or hr_frames.shape[-1] != 3:
+            raise ValueError(f"expected (T, H, W, 3) uint8 frames, got {hr_frames.dtype} {hr_frames.shape}")
+        return torch.from_numpy(hr_frames).permute(0, 3, 1, 2).float().div(255)
+    if hr_frames.ndim != 4 or hr_frames.shape[1] != 3 or not hr_frames.is_floating_point():
+        raise ValueError(f"expected (T, 3, H, W) float frames, got {hr_frames.dtype} {tuple(hr_frames.shape)}")
+    return hr_frames.float().cpu()
+
+
+def _quantise(x: torch.Tensor) -> torch.Tensor:
+    return torch.round(x.clamp(0, 1) * 255) / 255
+
+
+def _summary(rows: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {name: float(np.mean([r[name] for r in rows])) for name in METRICS} if rows else {}
+    out["count"] = len(rows)
+    return out
+
+
+def evaluate(
+    model: STVUN | None,
+    hr_frames: np.ndarray | torch.Tensor,
+    scale: int = 4,
+    time_factor: int = 2,
+    crop: int = 0,
+    device: str | torch.device = "cpu",
+    cut_threshold: float | None = CUT_THRESHOLD,
+    baselines: bool = True,
+    progress: bool = False,
+    extra_methods: Sequence[Method] = (),
+) -> dict:
+    """Score ``model`` (if any), the baselines and ``extra_methods`` on one HR clip.
+
+    ``hr_frames``: ``(T, H, W, 3)`` uint8 or ``(T, 3, H, W)`` float. ``crop`` shaves pixels off
+    every border before scoring; ``cut_threshold=None`` treats the clip as one shot.
+    Returns ``{"config": {...}, "methods": {name: {"centre"|"intermediate"|"all": {metric: mean,
+    "count": n}, "by_t": {"0.5": {...}}, "seconds": s}}}``.
+    """
+    if time_factor < 1:
+        raise ValueError(f"time_factor must be >= 1, got {time_factor}")
+    hr = crop_to_scale(_to_float_frames(hr_frames), scale)
+    n = (len(hr) - 1) // time_factor + 1
+    inputs = [k * time_factor for k in range(n)]
+    lr = degrade(hr[inputs], scale)
+    if cut_threshold is None:
+        gap_cut = [False] * max(n - 1, 0)
+    else:
+        flags = cut_flags(np.rint(hr.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8), cut_threshold)
+        gap_cut = [bool(flags[i : i + time_factor].any()) for i in inputs[:-1]]
+
+    methods: list[Method] = [BicubicBlend(scale), BicubicFlow(scale)] if baselines else []
+    if model is not None:
+        methods.append(ModelMethod(model, device))
+    methods += list(extra_methods)
+    if not methods:
+        raise ValueError("nothing to evaluate: no model, no baselines, no extra methods")
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names):
+        raise ValueError(f"method names must be unique, got {names}")
+
+    ts = [j / time_factor for j in range(1, time_factor)]
+    rows: dict[str, dict[str, list[dict[str, float]]]] = {m.name: {"centre": []} | {str(t): [] for t in ts}
+                                                         for m in methods}
+    seconds = dict.fromkeys(names, 0.0)
+
+    def score(name: str, key: str, out: torch.Tensor, target: torch.Tensor) -> None:
+        out = _quantise(out)
+        rows[name][key].append({m: float(f(out, target, crop)) for m, f in METRICS.items()})
+
+    with torch.inference_mode():
+        for k in tqdm(range(n), desc="windows", unit="win", disable=not progress):
+            window = lr[window_positions(k, n, gap_cut)]
+            has_pair = k < n - 1 and not gap_cut[k]
+            for m in methods:
+                start = time.perf_counter()
+                state = m.prepare(window)
+                outs = {0.0: m.frame(state, 0.0)} | ({t: m.frame(state, t) for t in ts} if has_pair else {})
+                seconds[m.name] += time.perf_counter() - start
+                for t, out in outs.items():
+                    score(m.name, "centre" if t == 0 else str(t), out, hr[inputs[k] + round(t * time_factor)])
+
+    results = {}
+    for name in names:
+        by_t = {t: rows[name][t] for t in map(str, ts)}
+        inter = [r for group in by_t.values() for r in group]
+        results[name] = {
+            "centre": _summary(rows[name]["centre"]),
+            "intermediate": _summary(inter),
+            "all": _summary(rows[name]["centre"] + inter),
+            "by_t": {t: _summary(r) for t, r in by_t.items()},
+            "seconds": round(seconds[name], 3),
+        }
+    config = {
+        "scale": scale,
+        "time_factor": time_factor,
+        "crop": crop,
+        "frames": len(hr),
+        "hr_size": list(hr.shape[-2:]),
+        "lr_size": list(lr.shape[-2:]),
+        "windows": n,
+        "skipped_pairs": int(sum(gap_cut)),
+        "cut_threshold": cut_threshold,
+    }
+    return {"config": config, "methods": results}
