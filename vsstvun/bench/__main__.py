@@ -1,0 +1,5 @@
+"""Entry point of ``python -m vsstvun.bench``."""
+
+from .cli import main
+
+raise SystemExit(main())

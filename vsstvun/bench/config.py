@@ -1,0 +1,99 @@
+"""What one benchmark run measures, and the named suites behind the README numbers.
+
+A run is fully described by a frozen :class:`BenchConfig`, so the JSON report can record
+exactly what produced each number and a suite is just a list of configs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..model import PRESETS
+from ..model.config import SCALES
+from ..warp import BACKENDS
+
+PRECISIONS = ("fp32", "fp16")
+DEVICES = ("cpu", "cuda")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"480x270"`` -> ``(480, 270)`` (width, height), the way encoders write sizes."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 480x270, got {text!r}") from None
+    return width, height
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Settings of one benchmark run; the defaults are the CPU suite's run."""
+
+    size: tuple[int, int] = (480, 270)
+    """Input (LR) width and height."""
+    scale: int = 4
+    factor: int = 2
+    """Time factor k: output frames per input frame (one window yields k frames)."""
+    preset: str = "lite"
+    device: str = "cpu"
+    precision: str = "fp32"
+    backend: str = "auto"
+    warmup: int = 1
+    """Untimed windows run before each timed path (kernel selection, allocator, compilation)."""
+    repeats: int = 2
+    """Timed repetitions; medians are reported."""
+    frames: int = 2
+    """Input frames (= windows) per repeat; also the length of the clip fed to the filter."""
+    model_path: str | None = None
+    channels_last: bool = False
+    compile: bool = False
+
+    def __post_init__(self) -> None:
+        width, height = self.size
+        if width < 16 or height < 16:
+            raise ValueError(f"size must be at least 16x16, got {width}x{height}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {self.scale}")
+        if self.factor < 1:
+            raise ValueError(f"factor must be >= 1, got {self.factor}")
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.precision == "fp16" and self.device != "cuda":
+            raise ValueError("fp16 needs --device cuda (half convolutions on the CPU are not a deployment target)")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.warmup < 0 or self.repeats < 1:
+            raise ValueError(f"need warmup >= 0 and repeats >= 1, got {self.warmup} and {self.repeats}")
+        if self.frames < 2:
+            raise ValueError(f"frames must be >= 2 (the filter needs a 2-frame clip), got {self.frames}")
+
+    @property
+    def out_size(self) -> tuple[int, int]:
+        return self.size[0] * self.scale, self.size[1] * self.scale
+
+    def replace(self, **changes: object) -> "BenchConfig":
+        return dataclasses.replace(self, **changes)
+
+    def title(self) -> str:
+        (w, h), (ow, oh) = self.size, self.out_size
+        flags = "".join(f", {name}" for name, on in (("channels_last", self.channels_last),
+                                                      ("compile", self.compile)) if on)
+        return f"{self.preset} x{self.scale}, {w}x{h} -> {ow}x{oh}, factor {self.factor}, " \
+               f"{self.device} {self.precision}{flags}"
+
+
+SUITES: dict[str, list[BenchConfig]] = {
+    # "lite on this 2-core machine": kept to a few minutes, hence 2 repeats of 2 windows.
+    "cpu": [BenchConfig()],
+    "gpu": [
+        BenchConfig(size=(960, 540), preset=preset, device="cuda", precision=precision,
+                    warmup=2, repeats=5, frames=8)
+        for preset in ("full", "lite")
+        for precision in ("fp16", "fp32")
+    ],
+}
