@@ -13,7 +13,6 @@ between X3 and X4, whatever order and thread VapourSynth asks them from.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import cache
@@ -26,6 +25,7 @@ from . import scenechange
 from .cache import WindowCache
 from .checkpoint import load_model
 from .model import WindowState
+from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
 from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
 
@@ -62,7 +62,7 @@ def stvun(
     :param model: weights preset shipped with the package ("lite" or "full").
     :param model_path: checkpoint file; supersedes ``model``.
     :param device_index: CUDA device; ``None`` picks CUDA 0 if available, else the CPU.
-    :param num_streams: how many model executions may run at once.
+    :param num_streams: how many model executions may run at once, each on its own CUDA stream.
     :param tiles: ``(columns, rows)`` (or one int for both) to process big frames in tiles.
     :param overlap: LR pixels each tile extends into its neighbours; blended to hide seams.
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
@@ -161,7 +161,7 @@ def _shift(clip: vs.VideoNode, k: int) -> vs.VideoNode:
 
 
 class _Engine:
-    """Model execution: cached window encodes and frame synthesis, bounded concurrency."""
+    """Model execution: cached window encodes and frame synthesis on a pool of stream slots."""
 
     def __init__(
         self,
@@ -172,9 +172,8 @@ class _Engine:
         cache_windows: int,
     ) -> None:
         self.model = model
-        self.device = device
         self.dtype = dtype
-        self.streams = threading.BoundedSemaphore(num_streams)
+        self.pool = StreamPool(device, num_streams)
         self.cache: WindowCache[int, list[WindowState]] = WindowCache(cache_windows)
 
     def states(self, centre: int, window: Callable[[], np.ndarray]) -> list[WindowState]:
@@ -185,16 +184,16 @@ class _Engine:
         return self.cache.get(centre, lambda: self._encode(window()))
 
     def _encode(self, window: np.ndarray) -> list[WindowState]:
-        frames = torch.from_numpy(window).to(self.device, self.dtype).unsqueeze(0)
-        with self.streams, torch.inference_mode():
-            return self.model.encode(frames)
+        with self.pool.slot() as stream, torch.inference_mode():
+            states = self.model.encode(self.pool.upload(window, self.dtype).unsqueeze(0))
+            self.pool.finish(stream)  # cached states are read from other threads' streams
+            return states
 
     def synthesize(self, states: list[WindowState], t: float, out_dtype: np.dtype) -> np.ndarray:
         """``(3, sH, sW)`` image at time ``t`` of the window, as ``out_dtype`` on the host."""
-        with self.streams, torch.inference_mode():
-            image = self.model.synthesize(states, t)[0]
-            host = torch.float16 if out_dtype == np.float16 else torch.float32
-            return image.to("cpu", host).numpy()
+        host = torch.float16 if out_dtype == np.float16 else torch.float32
+        with self.pool.slot() as stream, torch.inference_mode():
+            return self.pool.download(self.model.synthesize(states, t)[0], host, stream)
 
 
 class _Frames:
