@@ -165,3 +165,23 @@ def test_base_convention_per_preset():
     assert torch.equal(lite.base(lr)[..., ::4, ::4], lr)  # LR samples sit on the HR grid
     ref = torch.nn.functional.interpolate(lr, scale_factor=4, mode="bilinear", align_corners=False)
     assert torch.equal(full.base(lr), ref)
+
+
+def test_half_keeps_flow_in_fp32():
+    """fp16 model with an fp32 flow net: flows stay fp32, output close to the fp32 model."""
+    torch.manual_seed(4)
+    ref = build_model("lite").eval()
+    half = build_model("lite").eval()
+    half.load_state_dict(ref.state_dict())
+    half.half_keep_flow()
+    assert half.decoder.rconv1.weight.dtype == torch.float16
+    assert half.pwcnet.conv1a[0].weight.dtype == torch.float32
+    frames = torch.rand(1, 7, 3, 16, 16)
+    with torch.inference_mode():
+        s16 = half.encode_window(frames.half())
+        s32 = ref.encode_window(frames)
+        assert s16.f34.dtype == torch.float32 and s16.feats3[0].dtype == torch.float16
+        torch.testing.assert_close(s16.f34, s32.f34, atol=1e-3, rtol=0)  # only the fp16 input rounding differs
+        out16, out32 = half.synthesize(s16, 0.5), ref.synthesize(s32, 0.5)
+    assert out16.dtype == torch.float16
+    assert (out16.float() - out32).abs().max().item() < 2e-2

@@ -154,7 +154,7 @@ def load_model(
     net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
     if net.scale != scale:
         raise CheckpointError(f"{model_path} is an x{net.scale} model but scale={scale} was asked for")
-    return net.half() if half else net
+    return net.half_keep_flow() if half else net
 
 
 __all__ = [

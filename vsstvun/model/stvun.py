@@ -99,10 +99,22 @@ class STVUN(nn.Module):
         return upsample_aligned(lr, self.scale) if self.config.aligned_base else _upsample(lr, self.scale)
 
     def flow(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch."""
-        up_a, up_b = _upsample(a, _FLOW_UPSAMPLE), _upsample(b, _FLOW_UPSAMPLE)
+        """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch.
+
+        The flow net runs in its own parameters' dtype (see :meth:`half_keep_flow`) and the
+        flows are always returned in fp32: sampling positions need the precision.
+        """
+        dtype = self.pwcnet.predict_flow2.weight.dtype
+        up_a, up_b = _upsample(a, _FLOW_UPSAMPLE).to(dtype), _upsample(b, _FLOW_UPSAMPLE).to(dtype)
         flows = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
-        return flows.chunk(2)
+        return flows.float().chunk(2)
+
+    def half_keep_flow(self) -> "STVUN":
+        """fp16 everywhere except the flow estimator, whose small cost-volume values and
+        coarse-to-fine flow sums lose accuracy in fp16."""
+        self.half()
+        self.pwcnet.float()
+        return self
 
     def encode_window(self, frames: torch.Tensor) -> WindowState:
         """All per-window work for frames (B, 7, 3, H, W) RGB in [0, 1], any H, W."""
