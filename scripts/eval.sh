@@ -28,3 +28,4 @@ run bikes "$bikes" 4
 # Big Buck Bunny's last 32 frames: held out of training (same shot as the training frames).
 run bbb_holdout "$bbb" 2 --start 100
 run bbb_holdout "$bbb" 4 --start 100
+.venv/bin/python scripts/eval_summary.py "$out" | tee "$out/summary.md"

@@ -6,8 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 
-def plot_log(log_path: Path, out_path: Path) -> Path:
+
+def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -15,12 +17,17 @@ def plot_log(log_path: Path, out_path: Path) -> Path:
 
     recs = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for key in ("L_S", "L_F", "L_M", "L_T"):
+    for key, label in (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)")):
         pts = [(r["step"], r[key]) for r in recs if key in r]
-        if pts:
-            ax.plot(*zip(*pts), label=key)
+        if not pts:
+            continue
+        steps, values = map(np.asarray, zip(*pts))
+        line, = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
+        # Each point is one batch: a running mean shows the trend under the batch-to-batch noise.
+        k = min(smooth, len(values))
+        ax.plot(steps[k - 1:], np.convolve(values, np.ones(k) / k, mode="valid"), color=line.get_color(), label=label)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("L1 loss")
+    ax.set_ylabel("L1 loss (logged batches, running mean)")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend()
