@@ -110,3 +110,14 @@ def test_dis_teacher_recovers_a_translation():
     inner = (slice(None), slice(None), slice(6, -6), slice(6, -6))
     assert float(f34[inner][:, 0].median()) == pytest.approx(shift / 4, abs=0.25)
     assert float(f43[inner][:, 0].median()) == pytest.approx(-shift / 4, abs=0.25)
+
+
+def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
+    init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
+    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, flow_only=True, init=init, lr=1e-2, min_lr=1e-2),
+                _batches(3))
+    before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
+    changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
+    assert changed == {"pwcnet"}
+    log = _log(tmp_path / "run")
+    assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]

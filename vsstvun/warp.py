@@ -96,3 +96,12 @@ def flow_to_time(
     """
     s = 1 - t
     return -s * t * f34 + t * t * f43, s * s * f34 - t * s * f43
+
+
+def warp_to_time(
+    x3: torch.Tensor, x4: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor
+) -> torch.Tensor:
+    """Paper Eq. 5/6: X3 and X4 (or their features) backward-warped to time t and blended by
+    distance in time, (1 - t) * X3(p + f_t3) + t * X4(p + f_t4)."""
+    f_t3, f_t4 = flow_to_time(f34, f43, t)
+    return (1 - t) * backward_warp(x3, f_t3) + t * backward_warp(x4, f_t4)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..warp import backward_warp, flow_to_time
+from ..warp import warp_to_time
 from .config import ModelConfig
 from .decoder import Decoder
 from .efst import EFST
@@ -149,11 +149,11 @@ class STVUN(nn.Module):
 
     def _warp_to_time(self, state: WindowState, t: float | torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Features and LR frame at time t, warped from X3 and X4 and blended by distance in time."""
-        f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         # One warp per side for all levels and the LR frame together.
-        side3 = backward_warp(torch.cat(state.feats3 + [state.lr3], dim=1), f_t3)
-        side4 = backward_warp(torch.cat(state.feats4 + [state.lr4], dim=1), f_t4)
-        blended = (1 - t) * side3 + t * side4
+        blended = warp_to_time(
+            torch.cat(state.feats3 + [state.lr3], dim=1), torch.cat(state.feats4 + [state.lr4], dim=1),
+            state.f34, state.f43, t,
+        )
         sizes = [f.shape[1] for f in state.feats3] + [3]
         *feats, lr = blended.split(sizes, dim=1)
         return feats, lr

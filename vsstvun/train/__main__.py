@@ -50,6 +50,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
     p.add_argument("--save-every", type=int, default=100)
+    p.add_argument("--flow-only", action="store_true",
+                   help="train only the flow net on L_M + teacher flow (use with --init and --stage1-iters 0)")
     p.add_argument("--init", type=Path, default=None,
                    help="start from these weights (same-shaped tensors only), e.g. x4 weights for an x2 run")
     return p.parse_args()
@@ -70,7 +72,7 @@ def main() -> None:
         out_dir=a.out, preset=a.preset, scale=a.scale, stage1_iters=a.stage1_iters, stage2_iters=a.stage2_iters,
         batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=a.device, amp=a.amp,
         weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher),
-        save_every=a.save_every, max_minutes=a.max_minutes, init=a.init,
+        save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only,
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..model import build_model
-from .losses import LossWeights, full_loss, spatial_loss
+from .losses import LossWeights, flow_loss, full_loss, spatial_loss
 from .teacher import dis_flow_lr
 
 
@@ -43,6 +43,8 @@ class TrainConfig:
     max_minutes: float = 0.0
     #: Weights to start from (e.g. the x4 model when training x2); tensors whose shape differs are skipped.
     init: Path | None = None
+    #: Train only the flow net (L_M + teacher flow); every other weight stays as initialised.
+    flow_only: bool = False
 
 
 def _lr_at(cfg: TrainConfig, step: int) -> float:
@@ -78,7 +80,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     torch.manual_seed(cfg.seed)
     device = torch.device(cfg.device)
     model = build_model(cfg.preset, cfg.scale).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    params = model.pwcnet.parameters() if cfg.flow_only else model.parameters()
+    opt = torch.optim.Adam(params, lr=cfg.lr)
     ckpt = out / "last.pt"
     step = 0
     if cfg.init is not None and not ckpt.is_file():
@@ -115,10 +118,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
                     teacher = None
                     if cfg.weights.teacher > 0:
                         teacher = dis_flow_lr(batch["hr_centre"], batch["hr_next"], cfg.scale)
-                    loss, parts = full_loss(model, batch, cfg.weights, teacher)
+                    stage_loss = flow_loss if cfg.flow_only else full_loss
+                    loss, parts = stage_loss(model, batch, cfg.weights, teacher)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # frozen weights have no grad
             opt.step()
             step += 1
             bar.update(1)

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model import STVUN
+from ..warp import warp_to_time
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,34 @@ def full_loss(
     if teacher is not None and weights.teacher > 0:
         h, w = state.height, state.width
         l_t = F.l1_loss(state.f34[..., :h, :w], teacher[0]) + F.l1_loss(state.f43[..., :h, :w], teacher[1])
+        total = total + weights.teacher * l_t
+        parts["L_T"] = l_t.item()
+    parts["loss"] = total.item()
+    return total, parts
+
+
+def flow_loss(
+    model: STVUN,
+    batch: dict[str, torch.Tensor],
+    weights: LossWeights,
+    teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Flow-net-only stage: L_M on the LR frames warped to each target time (+ teacher flow).
+
+    Runs PWC-Net alone (no encoder or decoder), so it affords larger patches, hence larger
+    motions, than the joint stage on the same CPU budget.
+    """
+    lr = batch["lr"]
+    x3, x4 = lr[:, 3] * 2 - 1, lr[:, 4] * 2 - 1
+    f34, f43 = model.flow(x3, x4)
+    ts, lr_t = batch["ts"], batch["lr_t"]
+    k = ts.shape[1]
+    l_m = sum(F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
+              for i in range(k)) / k
+    total = weights.motion * l_m
+    parts = {"L_M": l_m.item()}
+    if teacher is not None and weights.teacher > 0:
+        l_t = F.l1_loss(f34, teacher[0]) + F.l1_loss(f43, teacher[1])
         total = total + weights.teacher * l_t
         parts["L_T"] = l_t.item()
     parts["loss"] = total.item()
