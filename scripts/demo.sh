@@ -11,7 +11,7 @@ ffmpeg -loglevel error -y -i "$clip" -frames:v 48 -vf "scale=320:180:flags=area"
     -c:v libx264 -crf 12 -pix_fmt yuv420p out/demo_input.mp4
 
 start=$(date +%s)
-.venv/bin/vspipe -p -c y4m examples/live_action.vpy -a input=out/demo_input.mp4 - \
+.venv/bin/vspipe -p -c y4m examples/live_action.vpy -a input="$PWD/out/demo_input.mp4" - \
     | x265 --log-level error --y4m --input - --preset fast --crf 18 --output out/demo_x4_50fps.hevc
 end=$(date +%s)
 
