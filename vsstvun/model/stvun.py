@@ -54,7 +54,8 @@ class WindowState:
         return total
 
 
-def _to_model_range(x: torch.Tensor) -> torch.Tensor:
+def to_model_range(x: torch.Tensor) -> torch.Tensor:
+    """RGB in [0, 1] to the network's [-1, 1] (the authors' normalisation)."""
     return (x - 0.5) / 0.5
 
 
@@ -122,7 +123,7 @@ class STVUN(nn.Module):
         if n != self.config.n_frames or c != 3:
             raise ValueError(f"expected (B, {self.config.n_frames}, 3, H, W) frames, got {tuple(frames.shape)}")
         ph, pw = -h % SIZE_MULTIPLE, -w % SIZE_MULTIPLE
-        x = _to_model_range(frames.reshape(b * n, c, h, w))
+        x = to_model_range(frames.reshape(b * n, c, h, w))
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
         hp, wp = h + ph, w + pw

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model import STVUN
+from ..model.stvun import to_model_range
 from ..warp import warp_to_time
 
 
@@ -53,13 +54,8 @@ def full_loss(
         l_m = l_m + F.l1_loss(model.warped_lr(state, t), lr_t[:, i]) / k
     total = weights.spatial * l_s + weights.frame * l_f + weights.motion * l_m
     parts = {"L_S": l_s.item(), "L_F": l_f.item(), "L_M": l_m.item()}
-    if teacher is not None and weights.teacher > 0:
-        h, w = state.height, state.width
-        l_t = F.l1_loss(state.f34[..., :h, :w], teacher[0]) + F.l1_loss(state.f43[..., :h, :w], teacher[1])
-        total = total + weights.teacher * l_t
-        parts["L_T"] = l_t.item()
-    parts["loss"] = total.item()
-    return total, parts
+    h, w = state.height, state.width
+    return _with_teacher(total, parts, state.f34[..., :h, :w], state.f43[..., :h, :w], weights.teacher, teacher)
 
 
 def flow_loss(
@@ -74,17 +70,26 @@ def flow_loss(
     motions, than the joint stage on the same CPU budget.
     """
     lr = batch["lr"]
-    x3, x4 = lr[:, 3] * 2 - 1, lr[:, 4] * 2 - 1
-    f34, f43 = model.flow(x3, x4)
+    f34, f43 = model.flow(to_model_range(lr[:, 3]), to_model_range(lr[:, 4]))
     ts, lr_t = batch["ts"], batch["lr_t"]
     k = ts.shape[1]
     l_m = sum(F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
               for i in range(k)) / k
-    total = weights.motion * l_m
-    parts = {"L_M": l_m.item()}
-    if teacher is not None and weights.teacher > 0:
+    return _with_teacher(weights.motion * l_m, {"L_M": l_m.item()}, f34, f43, weights.teacher, teacher)
+
+
+def _with_teacher(
+    total: torch.Tensor,
+    parts: dict[str, float],
+    f34: torch.Tensor,
+    f43: torch.Tensor,
+    weight: float,
+    teacher: tuple[torch.Tensor, torch.Tensor] | None,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Add the weighted teacher-flow L1 (both directions) when a teacher is given; log the parts."""
+    if teacher is not None and weight > 0:
         l_t = F.l1_loss(f34, teacher[0]) + F.l1_loss(f43, teacher[1])
-        total = total + weights.teacher * l_t
+        total = total + weight * l_t
         parts["L_T"] = l_t.item()
     parts["loss"] = total.item()
     return total, parts
