@@ -22,3 +22,8 @@ export OMP_NUM_THREADS=1
 .venv/bin/python -m vsstvun.train --out runs/lite_x2 --preset lite --scale 2 --patch 64 \
     --init runs/lite_x4/stvun_lite_x4.safetensors --lr 2e-4 \
     --stage1-iters 0 --stage2-iters 1000 --batch-size 8 --max-minutes 25 --threads 1
+# x2, flow net only (HR patch 128 = LR 64, as large in LR pixels as the x4 flow stage's).
+# Its output (runs/lite_x2_flow) is the shipped x2 file.
+.venv/bin/python -m vsstvun.train --out runs/lite_x2_flow --preset lite --scale 2 --flow-only \
+    --init runs/lite_x2/stvun_lite_x2.safetensors --stage1-iters 0 --stage2-iters 900 --patch 128 \
+    --batch-size 4 --w-teacher 0.1 --lr 1e-4 --max-minutes 20 --threads 1 --seed 1
