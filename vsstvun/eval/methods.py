@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..dis import dis_both_ways
 from ..model import STVUN
 from ..warp import flow_to_time
 
@@ -74,10 +75,6 @@ class BicubicBlend:
         return _chw(state.up3 if t == 0 else (1 - t) * state.up3 + t * state.up4)
 
 
-def _gray(img: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(np.rint(img * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-
-
 def _remap(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """Backward warp: ``out(p) = img(p + flow(p))``, bilinear, replicated borders."""
     h, w = flow.shape[:2]
@@ -92,14 +89,9 @@ class BicubicFlow(BicubicBlend):
 
     name = "bicubic+DIS"
 
-    def __init__(self, scale: int) -> None:
-        super().__init__(scale)
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-
     def prepare(self, window: torch.Tensor) -> _Pair:
         pair = super().prepare(window)
-        g3, g4 = _gray(pair.up3), _gray(pair.up4)
-        pair.f34, pair.f43 = self.dis.calc(g3, g4, None), self.dis.calc(g4, g3, None)
+        pair.f34, pair.f43 = dis_both_ways(pair.up3, pair.up4)
         return pair
 
     def frame(self, state: _Pair, t: float) -> torch.Tensor:
