@@ -93,3 +93,20 @@ def test_load_model_errors(tmp_path):
         load_model(model_path=path, scale=4)
     net = load_model(model_path=path, scale=2)
     assert not net.training and not any(p.requires_grad for p in net.parameters())
+
+
+def test_files_from_before_the_cosine_cost_volume_keep_the_raw_one(tmp_path):
+    """Weights saved before ``pwc_corr_norm`` existed were trained with the raw product."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    path = save_checkpoint(build_model("lite"), tmp_path / "m.safetensors")
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    config = json.loads(meta["config"])
+    del config["pwc_corr_norm"]
+    save_file(load_file(str(path)), str(path), metadata=meta | {"config": json.dumps(config)})
+    loaded = load_checkpoint(path)
+    assert not loaded.config.pwc_corr_norm and not loaded.pwcnet.corr_norm

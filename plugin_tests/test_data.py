@@ -241,3 +241,14 @@ def test_build_training_set(tmp_path: Path) -> None:
     batch = torch.utils.data.default_collate([ds[i] for i in range(len(ds))])
     assert batch["lr"].shape == (6, 8, 3, 8, 8) and batch["hr_t"].shape == (6, 1, 3, 32, 32)
     assert 0 < float(batch["ts"].min()) and float(batch["ts"].max()) < 1
+
+
+def test_faster_motion_range_moves_further() -> None:
+    fast = MotionRange().faster(4)
+    assert (fast.max_speed, fast.sprite_speed) == (4 * MotionRange().max_speed, 4 * MotionRange().sprite_speed)
+    with pytest.raises(ValueError):
+        MotionRange().faster(0)
+    rng = np.random.default_rng(0)
+    slow_v = [np.hypot(*MotionRange().draw(rng, MotionRange().max_speed).velocity) for _ in range(200)]
+    fast_v = [np.hypot(*fast.draw(rng, fast.max_speed).velocity) for _ in range(200)]
+    assert max(slow_v) <= MotionRange().max_speed < max(fast_v) <= fast.max_speed

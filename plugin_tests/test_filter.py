@@ -258,14 +258,14 @@ def test_network_output_matches_a_direct_model_call(lite_weights):
     np.testing.assert_allclose(planes(out.get_frame(1)), direct[1], atol=1e-6)
 
 
-def test_tiled_filter_is_close_to_untiled(lite_weights):
+def test_tiled_filter_is_close_to_untiled():
     clip = make_clip(moving_frames(3, 96, 64))
-    path = str(lite_weights(2))
+    path = None  # the shipped weights: see test_tiling's fixture for why not random ones
     whole = vsstvun.stvun(clip, scale=2, model_path=path)
-    tiled = vsstvun.stvun(clip, scale=2, model_path=path, tiles=(2, 2), overlap=16)
-    for n in (0, 1):
+    tiled = vsstvun.stvun(clip, scale=2, model_path=path, tiles=(2, 2))  # default overlap
+    for n, (worst, mean) in ((0, (5e-3, 1e-4)), (1, (1e-2, 2e-4))):  # centre, then the in-between frame
         diff = np.abs(planes(whole.get_frame(n)) - planes(tiled.get_frame(n)))
-        assert diff.max() < 5e-3 and diff.mean() < 1e-4
+        assert diff.max() < worst and diff.mean() < mean
 
 
 def test_rgbh_computes_in_fp32_on_cpu(lite_weights):

@@ -35,3 +35,27 @@ def test_shipped_weights_beat_bicubic_on_a_still(photo, scale):
     base = psnr_y(bicubic, photo, 4)
     assert psnr_y(sr, photo, 4) > base + 0.5
     assert psnr_y(mid, photo, 4) > base + 0.5
+
+
+@pytest.mark.parametrize("scale", [4, 2])
+def test_shipped_flow_net_tracks_a_fast_pan(scale):
+    """A photo panning 16 HR px per frame (4 LR px at x4, 8 at x2): the flow net finds the
+    motion and the in-between frame beats cross-fading by far (the regression this guards
+    against: a flow net that never learned large motions and answers ~0)."""
+    data = pytest.importorskip("skimage.data")
+    image = torch.from_numpy(data.astronaut().copy()).permute(2, 0, 1).float() / 255
+    step, size = 16, 192
+    crop = lambda x0: image[:, 160 : 160 + size, x0 : x0 + size]  # noqa: E731
+    hr = torch.stack([crop(64 + k * step) for k in range(7)])
+    truth = crop(64 + int(3.5 * step))
+    net = load_model("lite", scale)
+    lr = degrade(hr, scale)
+    with torch.inference_mode():
+        state = net.encode_window(lr[None])
+        mid = net.synthesize(state, 0.5)[0]
+    inner = (slice(None), slice(None), slice(8, size // scale - 8), slice(8, size // scale - 8))
+    fx, fy = state.f34[..., : size // scale, : size // scale][inner].unbind(1)
+    assert float(fx.median()) == pytest.approx(-step / scale, abs=0.15 * step / scale)
+    assert abs(float(fy.median())) < 0.1 * step / scale
+    blend = torch.from_numpy((upscale_bicubic(lr[3], scale) + upscale_bicubic(lr[4], scale)) / 2).permute(2, 0, 1)
+    assert psnr_y(mid, truth, 8) > psnr_y(blend, truth, 8) + 3

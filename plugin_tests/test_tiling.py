@@ -7,7 +7,8 @@ import pytest
 import torch
 from conftest import FakeModel, moving_frames
 
-from vsstvun.model import SIZE_MULTIPLE, build_model
+from vsstvun.checkpoint import load_model
+from vsstvun.model import SIZE_MULTIPLE
 from vsstvun.tiling import TiledModel, plan_tiles
 
 
@@ -61,17 +62,19 @@ def test_blending_is_exact_for_a_local_model(t):
 
 @pytest.fixture(scope="module")
 def lite() -> torch.nn.Module:
-    torch.manual_seed(0)
-    return build_model("lite", 2).eval()
+    """The shipped x2 weights: how far a tile's border reaches into its output is a property of
+    trained weights (a randomly initialised network spreads every pixel much further)."""
+    return load_model("lite", 2)
 
 
-@pytest.mark.parametrize("t", [0.0, 0.5])
-def test_tiled_matches_untiled_with_the_network(lite, t):
+@pytest.mark.parametrize(("t", "overlap", "worst", "mean"), [(0.0, 16, 5e-3, 1e-4), (0.5, 32, 1e-2, 2e-4)])
+def test_tiled_matches_untiled_with_the_network(lite, t, overlap, worst, mean):
     """The real network has a large receptive field, so tiles cannot be bit-exact; with the
-    overlap they must be close everywhere, and clearly closer than hard-edged tiles."""
+    overlap they must be close everywhere, and clearly closer than hard-edged tiles. In-between
+    frames need the wider overlap (the filter's default): the flow net sees furthest."""
     frames = window()
     reference = run(lite, (1, 1), 0, frames, t)
-    blended = (run(lite, (2, 2), 16, frames, t) - reference).abs()
+    blended = (run(lite, (2, 2), overlap, frames, t) - reference).abs()
     hard = (run(lite, (2, 2), 0, frames, t) - reference).abs()
-    assert blended.max() < 5e-3 and blended.mean() < 1e-4
+    assert blended.max() < worst and blended.mean() < mean
     assert hard.max() > 10 * blended.max()

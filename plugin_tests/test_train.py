@@ -12,7 +12,8 @@ from vsstvun.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.model import build_model
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
-from vsstvun.train.losses import LossWeights, full_loss
+from vsstvun.model.pwcnet import COARSE_TO_LR
+from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
 from vsstvun.train.teacher import dis_flow_lr
 
 
@@ -44,7 +45,9 @@ def _log(path):
 
 
 def test_two_stages_log_and_export(tmp_path):
-    out = train(_cfg(tmp_path), _batches(4))
+    out = train(_cfg(tmp_path, data={"patch": 64, "strides": [2, 4]}), _batches(4))
+    recorded = json.loads((tmp_path / "config.json").read_text())
+    assert recorded["data"] == {"patch": 64, "strides": [2, 4]} and recorded["stage2_iters"] == 3
     log = _log(tmp_path)
     assert [r["step"] for r in log] == [1, 2, 3, 4, 5]
     assert [r["stage"] for r in log] == [1, 1, 2, 2, 2]
@@ -89,6 +92,18 @@ def test_init_from_other_scale_keeps_all_but_the_head(tmp_path):
     assert torch.equal(model.state_dict()["encoder.conv.0.weight"], ref["encoder.conv.0.weight"])
 
 
+def test_init_flow_takes_only_the_flow_net(tmp_path):
+    torch.manual_seed(0)
+    body = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
+    flow = save_checkpoint(build_model("lite", 4), tmp_path / "x4.safetensors")
+    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, init=body, init_flow=flow,
+                     scale=2, lr=1e-9, min_lr=1e-9), _batches(1, scale=2))
+    got, b, f = (load_checkpoint(p).state_dict() for p in (out, body, flow))
+    for key in ("pwcnet.conv1a.0.weight", "pwcnet.predict_flow2.weight"):
+        assert torch.allclose(got[key], f[key], atol=1e-3) and not torch.allclose(got[key], b[key], atol=1e-3)
+    assert torch.allclose(got["encoder.conv.0.weight"], b["encoder.conv.0.weight"], atol=1e-3)
+
+
 def test_full_loss_parts():
     torch.manual_seed(0)
     model = build_model("lite")
@@ -121,3 +136,41 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     assert changed == {"pwcnet"}
     log = _log(tmp_path / "run")
     assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]
+
+
+def test_pyramid_teacher_loss_is_zero_for_matching_coarse_flows():
+    teacher = torch.randn(2, 2, 32, 48)
+    coarse = [torch.nn.functional.adaptive_avg_pool2d(teacher, (32 >> k, 48 >> k)) / COARSE_TO_LR
+              for k in (4, 3, 2, 1)]
+    assert float(pyramid_teacher_loss(coarse, teacher)) == pytest.approx(0.0, abs=1e-5)
+    coarse[0] = coarse[0] + 1 / COARSE_TO_LR  # one LR pixel off on the coarsest level only
+    assert float(pyramid_teacher_loss(coarse, teacher)) == pytest.approx(1 / 4, rel=1e-4)
+
+
+def test_flow_loss_pyramid_term_trains_the_coarse_levels():
+    torch.manual_seed(0)
+    model = build_model("lite")
+    batch = _batches(1, lr_side=32)[0]
+    teacher = (torch.randn(2, 2, 32, 32), torch.randn(2, 2, 32, 32))
+    _, plain = flow_loss(model, batch, LossWeights(teacher=0.1), teacher)
+    loss, parts = flow_loss(model, batch, LossWeights(teacher=0.1, pyramid=0.5), teacher)
+    assert "L_P" not in plain and parts["L_P"] > 0
+    assert parts["loss"] == pytest.approx(plain["loss"] + 0.5 * parts["L_P"], rel=1e-5)
+    loss.backward()
+    assert model.pwcnet.predict_flow6.weight.grad.abs().sum() > 0
+
+
+def test_reset_flow_restarts_only_the_flow_net(tmp_path):
+    torch.manual_seed(0)
+    trained = build_model("lite")
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.add_(0.5)  # stand-in for trained weights: every bias non-zero
+    init = save_checkpoint(trained, tmp_path / "init.safetensors")
+    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, init=init, reset_flow=True,
+                     lr=1e-9, min_lr=1e-9), _batches(1))
+    got, ref = load_checkpoint(out).state_dict(), load_checkpoint(init).state_dict()
+    assert got["pwcnet.conv1a.0.bias"].abs().max() < 1e-3  # He init: zero biases
+    assert not torch.allclose(got["pwcnet.conv1a.0.weight"], ref["pwcnet.conv1a.0.weight"], atol=1e-2)
+    assert torch.allclose(got["encoder.conv.0.bias"], ref["encoder.conv.0.bias"], atol=1e-3)
+

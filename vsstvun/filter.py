@@ -48,7 +48,7 @@ def stvun(
     device_index: int | None = None,
     num_streams: int = 1,
     tiles: int | tuple[int, int] | None = None,
-    overlap: int = 16,
+    overlap: int = 32,
     sc: bool = True,
     sc_threshold: float = 0.1,
     cache_windows: int = 4,
@@ -64,7 +64,9 @@ def stvun(
     :param device_index: CUDA device; ``None`` picks CUDA 0 if available, else the CPU.
     :param num_streams: how many model executions may run at once, each on its own CUDA stream.
     :param tiles: ``(columns, rows)`` (or one int for both) to process big frames in tiles.
-    :param overlap: LR pixels each tile extends into its neighbours; blended to hide seams.
+    :param overlap: LR pixels each tile extends into its neighbours; blended to hide seams. In-between
+        frames need more than space-only ones: the flow net sees furthest (32 keeps tiled output within
+        about 1/255 of untiled on average, 16 is enough for t = 0 only).
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
         on the input are always honoured); nothing is interpolated across a cut.
     :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].

@@ -14,6 +14,7 @@ pixel density, so the warp never minifies much (no aliasing) and hardly magnifie
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,14 @@ class MotionRange:
     #: Photo regions are area-downscaled by a random factor up to this (one screen pixel then covers
     #: that many photo pixels): more detail per patch from large photos, fewer flat crops.
     max_density: float = 3.0
+
+    def faster(self, factor: float) -> "MotionRange":
+        """The same range with speeds and accelerations times ``factor`` (e.g. to train a flow
+        net for the large motions of fast footage)."""
+        if factor <= 0:
+            raise ValueError(f"motion factor must be positive, got {factor}")
+        return dataclasses.replace(self, max_speed=self.max_speed * factor, max_accel=self.max_accel * factor,
+                                   sprite_speed=self.sprite_speed * factor)
 
     def draw(self, rng: np.random.Generator, speed: float) -> Motion:
         v = _random_vector(rng, speed)

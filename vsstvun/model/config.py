@@ -39,6 +39,12 @@ class ModelConfig:
     #: leaves its residual to learn the (s - 1) / 2 px shift; a small network trained briefly
     #: should not have to.
     aligned_base: bool = False
+    #: Cost volume from channel-normalised features (cosine similarity in [-1, 1]) instead of the
+    #: raw mean product. The raw product of freshly initialised features is ~1e-3 and drowned
+    #: by the decoder's other inputs, so a flow net trained from scratch for a few thousand
+    #: iterations never learns to match; normalised, the matching signal is there from step one.
+    #: ``full`` keeps the raw product of the authors' network.
+    pwc_corr_norm: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -75,6 +81,7 @@ PRESETS: dict[str, ModelConfig] = {
         pwc_dense=(48, 48, 32, 24, 16),
         pwc_context=(48, 48, 48, 32, 24, 16),
         aligned_base=True,
+        pwc_corr_norm=True,
     ),
 }
 

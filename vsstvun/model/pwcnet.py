@@ -17,6 +17,11 @@ from .config import ModelConfig
 
 #: Flow magnitude scaling when handing an upsampled coarse flow to the next level (NVlabs).
 _LEVEL_WARP_SCALE = {5: 0.625, 4: 1.25, 3: 2.5, 2: 5.0}
+#: The coarse flows (levels 6..3) are in NVlabs units, input pixels / 20 (hence the warp scales
+#: above: 20 / 2^level); the input is the LR frame upsampled x4, so one unit is 20 / 4 = 5 LR
+#: pixels, whereas the final flow (level 2) is used directly as LR pixels (the authors'
+#: convention). Multiply a coarse flow by this to compare it with an LR flow.
+COARSE_TO_LR = 5.0
 
 
 def _predict_flow(cin: int) -> nn.Conv2d:
@@ -34,6 +39,7 @@ class PWCNet(nn.Module):
         super().__init__()
         ch = cfg.pwc_channels
         self.md = cfg.pwc_md
+        self.corr_norm = cfg.pwc_corr_norm
         prev = 3
         for lvl, c in enumerate(ch, start=1):
             if lvl < 6:
@@ -76,6 +82,9 @@ class PWCNet(nn.Module):
         return feats
 
     def _cost(self, f1: torch.Tensor, f2: torch.Tensor) -> torch.Tensor:
+        if self.corr_norm:  # cosine similarity: correlation averages over channels, undo that
+            f1, f2 = nn.functional.normalize(f1, dim=1), nn.functional.normalize(f2, dim=1)
+            return nn.functional.leaky_relu(correlation(f1, f2, self.md) * f1.shape[1], LRELU_SLOPE)
         return nn.functional.leaky_relu(correlation(f1, f2, self.md), LRELU_SLOPE)
 
     def _dense(self, lvl: int, x: torch.Tensor) -> torch.Tensor:
@@ -83,8 +92,13 @@ class PWCNet(nn.Module):
             x = torch.cat((getattr(self, f"conv{lvl}_{i}")(x), x), dim=1)
         return x
 
-    def forward(self, im1: torch.Tensor, im2: torch.Tensor) -> torch.Tensor:
-        """Flow from im1 to im2 at 1/4 of the input size: im1(x) ~ im2(x + flow(x))."""
+    def forward(self, im1: torch.Tensor, im2: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Flow from im1 to im2 at 1/4 of the input size, im1(x) ~ im2(x + flow(x)), and the
+        coarse flows of levels 6..3 (coarsest first, in NVlabs units: :data:`COARSE_TO_LR`).
+
+        Training supervises the coarse flows too (PWC-Net's multi-scale loss): with the final
+        flow alone the coarse levels learn only through a long chain of warps and barely move.
+        """
         # Both images share one pyramid pass: half the kernel launches.
         pyr = self._pyramid(torch.cat((im1, im2), dim=0))
         b = im1.shape[0]
@@ -93,6 +107,7 @@ class PWCNet(nn.Module):
 
         x = self._dense(6, self._cost(c1[5], c2[5]))
         flow = self.predict_flow6(x)
+        coarse = [flow]
         up_flow, up_feat = self.deconv6(flow), self.upfeat6(x)
         for lvl in range(5, 1, -1):
             warped = backward_warp(c2[lvl - 1], up_flow * _LEVEL_WARP_SCALE[lvl])
@@ -100,8 +115,9 @@ class PWCNet(nn.Module):
             x = self._dense(lvl, torch.cat((corr, c1[lvl - 1], up_flow, up_feat), dim=1))
             flow = getattr(self, f"predict_flow{lvl}")(x)
             if lvl > 2:
+                coarse.append(flow)
                 up_flow = getattr(self, f"deconv{lvl}")(flow)
                 up_feat = getattr(self, f"upfeat{lvl}")(x)
         for i in range(1, 7):
             x = getattr(self, f"dc_conv{i}")(x)
-        return flow + self.dc_conv7(x)
+        return flow + self.dc_conv7(x), coarse

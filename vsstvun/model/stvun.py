@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..warp import warp_to_time
+from .blocks import init_weights
 from .config import ModelConfig
 from .decoder import Decoder
 from .efst import EFST
@@ -90,6 +91,7 @@ class STVUN(nn.Module):
         self.efst = EFST(config.enc_ch, config.n_frames)
         self.decoder = Decoder(config.enc_ch, config.dec_width, config.head_ch, config.scale, config.levels)
         self.pwcnet = PWCNet(config)
+        init_weights(self)
 
     @property
     def scale(self) -> int:
@@ -105,10 +107,16 @@ class STVUN(nn.Module):
         The flow net runs in its own parameters' dtype (see :meth:`half_keep_flow`) and the
         flows are always returned in fp32: sampling positions need the precision.
         """
+        flows, _ = self.flow_pyramid(a, b)
+        return flows.chunk(2)
+
+    def flow_pyramid(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Both directions stacked ``(2B, 2, h, w)`` (a->b first) plus PWC-Net's coarse flows
+        (levels 6..3, same stacking, NVlabs units: see :data:`~vsstvun.model.pwcnet.COARSE_TO_LR`)."""
         dtype = self.pwcnet.predict_flow2.weight.dtype
         up_a, up_b = _upsample(a, _FLOW_UPSAMPLE).to(dtype), _upsample(b, _FLOW_UPSAMPLE).to(dtype)
-        flows = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
-        return flows.float().chunk(2)
+        flows, coarse = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
+        return flows.float(), [c.float() for c in coarse]
 
     def half_keep_flow(self) -> "STVUN":
         """fp16 everywhere except the flow estimator, whose small cost-volume values and

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 
 from ..data.dataset import SampleConfig, build_training_set
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
+from ..data.synthetic import MotionRange
 from .loop import TrainConfig, train
 from .losses import LossWeights
 
@@ -43,6 +44,12 @@ def _args() -> argparse.Namespace:
     p.add_argument("--w-frame", type=float, default=1.0)
     p.add_argument("--w-motion", type=float, default=1.0)
     p.add_argument("--w-teacher", type=float, default=0.05, help="DIS teacher-flow weight (0 = off)")
+    p.add_argument("--w-pyramid", type=float, default=0.0,
+                   help="teacher flow on PWC-Net's coarse levels (flow-only stage; 0 = off)")
+    p.add_argument("--strides", type=int, nargs="+", default=[2, 4],
+                   help="video frame steps between inputs (larger: faster motion)")
+    p.add_argument("--motion-scale", type=float, default=1.0,
+                   help="multiply the synthetic scenes' camera and sprite speeds and accelerations")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
@@ -54,6 +61,9 @@ def _args() -> argparse.Namespace:
                    help="train only the flow net on L_M + teacher flow (use with --init and --stage1-iters 0)")
     p.add_argument("--init", type=Path, default=None,
                    help="start from these weights (same-shaped tensors only), e.g. x4 weights for an x2 run")
+    p.add_argument("--init-flow", type=Path, default=None,
+                   help="take the flow net from these weights (after --init), e.g. an x4-trained flow net for x2")
+    p.add_argument("--reset-flow", action="store_true", help="start the flow net from scratch (after --init)")
     return p.parse_args()
 
 
@@ -62,7 +72,8 @@ def main() -> None:
     if a.threads:
         torch.set_num_threads(a.threads)
     sources = a.source or default_training_sources()
-    sample_cfg = SampleConfig(scale=a.scale, patch=a.patch, num_targets=a.targets)
+    sample_cfg = SampleConfig(scale=a.scale, patch=a.patch, num_targets=a.targets, strides=tuple(a.strides),
+                              motion=MotionRange().faster(a.motion_scale))
     total = a.stage1_iters + a.stage2_iters
     dataset = build_training_set(sources, sample_cfg, length=total * a.batch_size, seed=a.seed,
                                  hold_out=a.hold_out, synthetic_fraction=a.synthetic_fraction)
@@ -71,8 +82,11 @@ def main() -> None:
     cfg = TrainConfig(
         out_dir=a.out, preset=a.preset, scale=a.scale, stage1_iters=a.stage1_iters, stage2_iters=a.stage2_iters,
         batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=a.device, amp=a.amp,
-        weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher),
-        save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only,
+        weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid),
+        save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only, init_flow=a.init_flow,
+        reset_flow=a.reset_flow,
+        data={"sources": [str(p) for p in sources], "patch": a.patch, "targets": a.targets, "strides": a.strides,
+              "motion_scale": a.motion_scale, "synthetic_fraction": a.synthetic_fraction, "hold_out": a.hold_out},
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
 

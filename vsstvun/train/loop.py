@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..model import build_model
+from ..model.blocks import init_weights
 from .losses import LossWeights, flow_loss, full_loss, spatial_loss
 from .teacher import dis_flow_lr
 
@@ -45,6 +46,14 @@ class TrainConfig:
     init: Path | None = None
     #: Train only the flow net (L_M + teacher flow); every other weight stays as initialised.
     flow_only: bool = False
+    #: Take the flow net from these weights instead (applied after ``init``): e.g. an x2 model
+    #: starting from a flow net trained at x4.
+    init_flow: Path | None = None
+    #: Start the flow net from scratch (after ``init``), e.g. to retrain it under a new recipe.
+    reset_flow: bool = False
+    #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
+    #: loop, only written to ``config.json`` so that a run's record is complete.
+    data: dict = field(default_factory=dict)
 
 
 def _lr_at(cfg: TrainConfig, step: int) -> float:
@@ -64,11 +73,13 @@ def export_path(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
 
 
-def init_from(model: torch.nn.Module, path: Path) -> list[str]:
-    """Copy every same-shaped tensor of a checkpoint into ``model``; return the skipped keys."""
+def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]:
+    """Copy every same-shaped tensor of a checkpoint whose name starts with ``prefix`` into
+    ``model``; return the skipped keys (under that prefix)."""
     source = load_checkpoint(path).state_dict()
-    target = model.state_dict()
-    skipped = [k for k in target if k not in source or source[k].shape != target[k].shape]
+    target = [k for k in model.state_dict() if k.startswith(prefix)]
+    shapes = {k: v.shape for k, v in model.state_dict().items()}
+    skipped = [k for k in target if k not in source or source[k].shape != shapes[k]]
     model.load_state_dict({k: source[k] for k in target if k not in skipped}, strict=False)
     return skipped
 
@@ -87,6 +98,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     if cfg.init is not None and not ckpt.is_file():
         skipped = init_from(model, Path(cfg.init))
         print(f"initialised from {cfg.init}; kept fresh: {skipped or 'nothing'}")
+    if cfg.init_flow is not None and not ckpt.is_file():
+        skipped = init_from(model, Path(cfg.init_flow), prefix="pwcnet.")
+        print(f"flow net from {cfg.init_flow}; kept fresh: {skipped or 'nothing'}")
+    if cfg.reset_flow and not ckpt.is_file():
+        init_weights(model.pwcnet)
     if ckpt.is_file():
         saved = torch.load(ckpt, map_location=device, weights_only=True)
         model.load_state_dict(saved["model"])

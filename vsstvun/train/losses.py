@@ -1,7 +1,9 @@
 """The paper's losses: L_S (centre HR), L_F (intermediate HR), L_M (LR frame warped to t).
 
 L1 everywhere as in the paper. A teacher-flow term is optional: on a CPU budget the flow net
-learns far faster from a classical estimator's flow than from photometric losses alone.
+learns far faster from a classical estimator's flow than from photometric losses alone. In the
+flow-only stage the teacher can also supervise PWC-Net's coarse levels (``pyramid``), as PWC-Net
+itself is trained; without it the coarse levels, which carry large motions, hardly learn.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model import STVUN
+from ..model.pwcnet import COARSE_TO_LR
 from ..model.stvun import to_model_range
 from ..warp import warp_to_time
 
@@ -22,6 +25,8 @@ class LossWeights:
     frame: float = 1.0
     motion: float = 1.0
     teacher: float = 0.0
+    #: Teacher flow on PWC-Net's coarse levels (flow-only stage), mean over the levels.
+    pyramid: float = 0.0
 
 
 def batch_window(lr: torch.Tensor) -> torch.Tensor:
@@ -70,12 +75,24 @@ def flow_loss(
     motions, than the joint stage on the same CPU budget.
     """
     lr = batch["lr"]
-    f34, f43 = model.flow(to_model_range(lr[:, 3]), to_model_range(lr[:, 4]))
+    flows, coarse = model.flow_pyramid(to_model_range(lr[:, 3]), to_model_range(lr[:, 4]))
+    f34, f43 = flows.chunk(2)
     ts, lr_t = batch["ts"], batch["lr_t"]
     k = ts.shape[1]
     l_m = sum(F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
               for i in range(k)) / k
-    return _with_teacher(weights.motion * l_m, {"L_M": l_m.item()}, f34, f43, weights.teacher, teacher)
+    total, parts = weights.motion * l_m, {"L_M": l_m.item()}
+    if teacher is not None and weights.pyramid > 0:
+        l_p = pyramid_teacher_loss(coarse, torch.cat(teacher))
+        total = total + weights.pyramid * l_p
+        parts["L_P"] = l_p.item()
+    return _with_teacher(total, parts, f34, f43, weights.teacher, teacher)
+
+
+def pyramid_teacher_loss(coarse: list[torch.Tensor], teacher: torch.Tensor) -> torch.Tensor:
+    """Mean over PWC-Net's coarse levels of the L1 distance (LR pixels) to the teacher flow
+    area-averaged to each level's size."""
+    return sum(F.l1_loss(c * COARSE_TO_LR, F.adaptive_avg_pool2d(teacher, c.shape[-2:])) for c in coarse) / len(coarse)
 
 
 def _with_teacher(

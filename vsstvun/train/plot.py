@@ -17,7 +17,8 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
 
     recs = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for key, label in (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)")):
+    curves = (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)"), ("L_P", "L_P (px, coarse levels)"))
+    for key, label in curves:
         pts = [(r["step"], r[key]) for r in recs if key in r]
         if not pts:
             continue
