@@ -65,8 +65,8 @@ def stvun(
     :param num_streams: how many model executions may run at once, each on its own CUDA stream.
     :param tiles: ``(columns, rows)`` (or one int for both) to process big frames in tiles.
     :param overlap: LR pixels each tile extends into its neighbours; blended to hide seams. In-between
-        frames need more than space-only ones: the flow net sees furthest (32 keeps tiled output within
-        about 1/255 of untiled on average, 16 is enough for t = 0 only).
+        frames need more than space-only ones: the flow net sees furthest (on the tiling tests' clip,
+        32 keeps in-between frames within about 1/255 of untiled at worst; 16 does that for t = 0 only).
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
         on the input are always honoured); nothing is interpolated across a cut.
     :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].

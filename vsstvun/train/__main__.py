@@ -46,7 +46,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--w-teacher", type=float, default=0.05, help="DIS teacher-flow weight (0 = off)")
     p.add_argument("--w-pyramid", type=float, default=0.0,
                    help="teacher flow on PWC-Net's coarse levels (flow-only stage; 0 = off)")
-    p.add_argument("--strides", type=int, nargs="+", default=[2, 4],
+    p.add_argument("--strides", type=int, nargs="+", default=list(SampleConfig.strides),
                    help="video frame steps between inputs (larger: faster motion)")
     p.add_argument("--motion-scale", type=float, default=1.0,
                    help="multiply the synthetic scenes' camera and sprite speeds and accelerations")

@@ -76,10 +76,9 @@ def export_path(cfg: TrainConfig) -> Path:
 def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]:
     """Copy every same-shaped tensor of a checkpoint whose name starts with ``prefix`` into
     ``model``; return the skipped keys (under that prefix)."""
-    source = load_checkpoint(path).state_dict()
-    target = [k for k in model.state_dict() if k.startswith(prefix)]
-    shapes = {k: v.shape for k, v in model.state_dict().items()}
-    skipped = [k for k in target if k not in source or source[k].shape != shapes[k]]
+    source, own = load_checkpoint(path).state_dict(), model.state_dict()
+    target = [k for k in own if k.startswith(prefix)]
+    skipped = [k for k in target if k not in source or source[k].shape != own[k].shape]
     model.load_state_dict({k: source[k] for k in target if k not in skipped}, strict=False)
     return skipped
 
@@ -95,20 +94,21 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     opt = torch.optim.Adam(params, lr=cfg.lr)
     ckpt = out / "last.pt"
     step = 0
-    if cfg.init is not None and not ckpt.is_file():
-        skipped = init_from(model, Path(cfg.init))
-        print(f"initialised from {cfg.init}; kept fresh: {skipped or 'nothing'}")
-    if cfg.init_flow is not None and not ckpt.is_file():
-        skipped = init_from(model, Path(cfg.init_flow), prefix="pwcnet.")
-        print(f"flow net from {cfg.init_flow}; kept fresh: {skipped or 'nothing'}")
-    if cfg.reset_flow and not ckpt.is_file():
-        init_weights(model.pwcnet)
     if ckpt.is_file():
         saved = torch.load(ckpt, map_location=device, weights_only=True)
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optim"])
         step = int(saved["step"])
         torch.set_rng_state(saved["rng"])
+    else:  # a fresh run: starting weights, applied in this order
+        if cfg.init is not None:
+            skipped = init_from(model, Path(cfg.init))
+            print(f"initialised from {cfg.init}; kept fresh: {skipped or 'nothing'}")
+        if cfg.init_flow is not None:
+            skipped = init_from(model, Path(cfg.init_flow), prefix="pwcnet.")
+            print(f"flow net from {cfg.init_flow}; kept fresh: {skipped or 'nothing'}")
+        if cfg.reset_flow:
+            init_weights(model.pwcnet)
     (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
 
     def save() -> None:
