@@ -96,7 +96,8 @@ def test_load_model_errors(tmp_path):
 
 
 def test_files_from_before_the_cosine_cost_volume_keep_the_raw_one(tmp_path):
-    """Weights saved before ``pwc_corr_norm`` existed were trained with the raw product."""
+    """Weights saved before ``pwc_corr_norm`` and ``flow_upsample`` existed were trained with
+    the raw product and a flow net on 4x-upsampled LR frames."""
     import json
 
     from safetensors import safe_open
@@ -106,7 +107,8 @@ def test_files_from_before_the_cosine_cost_volume_keep_the_raw_one(tmp_path):
     with safe_open(str(path), "pt") as f:
         meta = f.metadata()
     config = json.loads(meta["config"])
-    del config["pwc_corr_norm"]
+    del config["pwc_corr_norm"], config["flow_upsample"]
     save_file(load_file(str(path)), str(path), metadata=meta | {"config": json.dumps(config)})
     loaded = load_checkpoint(path)
     assert not loaded.config.pwc_corr_norm and not loaded.pwcnet.corr_norm
+    assert loaded.config.flow_upsample == 4

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
-from vsstvun.model import PRESETS, build_model, preset_config
+from vsstvun.model import PRESETS, STVUN, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
@@ -192,12 +194,41 @@ def test_half_keeps_flow_in_fp32():
 def test_pwcnet_pyramid_levels_and_final_flow():
     torch.manual_seed(0)
     model = build_model("lite").eval()
-    a, b = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 32, 48)
+    assert model.config.flow_upsample == 2  # PWC-Net input = 2x LR: levels 6..3 at 1/32 .. 1/4 of LR
+    a, b = torch.rand(1, 3, 64, 96), torch.rand(1, 3, 64, 96)
     with torch.no_grad():
         flows, coarse = model.flow_pyramid(a, b)
         f34, f43 = model.flow(a, b)
-    assert torch.equal(flows, torch.cat((f34, f43)))
-    assert [tuple(c.shape) for c in coarse] == [(2, 2, 32 >> k, 48 >> k) for k in (4, 3, 2, 1)]
+    assert torch.equal(flows, torch.cat((f34, f43))) and flows.shape == (2, 2, 64, 96)
+    assert [tuple(c.shape) for c in coarse] == [(2, 2, 64 >> k, 96 >> k) for k in (5, 4, 3, 2)]
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_flow_upsample_returns_lr_grid_and_lr_pixels(k, monkeypatch):
+    """Whatever size PWC-Net runs at, flows come back on the LR grid in LR pixels: its final
+    flow is in pixels of its own output grid (1/4 of its input), its coarse flows in NVlabs
+    units of NVLABS_UNIT input pixels."""
+    model = STVUN(dataclasses.replace(preset_config("lite", 4), flow_upsample=k)).eval()
+    seen = {}
+
+    def constant_pwc(im1, im2):
+        seen["input"] = tuple(im1.shape[-2:])
+        n, _, h, w = im1.shape
+        return torch.ones(n, 2, h // 4, w // 4), [torch.ones(n, 2, h >> lvl, w >> lvl) for lvl in (6, 5, 4, 3)]
+
+    monkeypatch.setattr(model.pwcnet, "forward", constant_pwc)
+    a = torch.rand(1, 3, 48, 80)  # a multiple of 16 LR pixels, not of 64 / k: padded for PWC-Net
+    flows, coarse = model.flow_pyramid(a, a)
+    padded = -(-48 // (64 // k)) * (64 // k), -(-80 // (64 // k)) * (64 // k)
+    assert seen["input"] == (padded[0] * k, padded[1] * k)
+    assert flows.shape == (2, 2, 48, 80)
+    torch.testing.assert_close(flows, torch.full_like(flows, 4 / k))
+    assert all(torch.allclose(c, torch.full_like(c, 20 / k)) for c in coarse)
+
+
+def test_flow_upsample_is_validated():
+    with pytest.raises(ValueError, match="flow_upsample"):
+        dataclasses.replace(preset_config("lite", 4), flow_upsample=3)
 
 
 def test_he_init_keeps_activation_scale():

@@ -12,7 +12,6 @@ from vsstvun.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.model import build_model
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
-from vsstvun.model.pwcnet import COARSE_TO_LR
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
 from vsstvun.train.teacher import dis_flow_lr
 
@@ -138,12 +137,24 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]
 
 
+def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
+    init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
+    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, freeze_flow=True, init=init, lr=1e-2,
+                     min_lr=1e-2), _batches(3))
+    before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
+    changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
+    assert "pwcnet" not in changed and {"encoder", "efst", "decoder"} <= changed
+    log = _log(tmp_path / "run")
+    assert {"L_S", "L_F", "L_M"} <= set(log[-1]) and "L_T" not in log[-1]  # no teacher for a frozen net
+    with pytest.raises(ValueError, match="exclude each other"):
+        train(_cfg(tmp_path / "both", flow_only=True, freeze_flow=True), _batches(1))
+
+
 def test_pyramid_teacher_loss_is_zero_for_matching_coarse_flows():
     teacher = torch.randn(2, 2, 32, 48)
-    coarse = [torch.nn.functional.adaptive_avg_pool2d(teacher, (32 >> k, 48 >> k)) / COARSE_TO_LR
-              for k in (4, 3, 2, 1)]
+    coarse = [torch.nn.functional.adaptive_avg_pool2d(teacher, (32 >> k, 48 >> k)) for k in (4, 3, 2, 1)]
     assert float(pyramid_teacher_loss(coarse, teacher)) == pytest.approx(0.0, abs=1e-5)
-    coarse[0] = coarse[0] + 1 / COARSE_TO_LR  # one LR pixel off on the coarsest level only
+    coarse[0] = coarse[0] + 1  # one LR pixel off on the coarsest level only
     assert float(pyramid_teacher_loss(coarse, teacher)) == pytest.approx(1 / 4, rel=1e-4)
 
 

@@ -1,8 +1,8 @@
 """PWC-Net flow estimator (NVlabs PWCDCNet layout) with configurable widths.
 
 Layer names follow the original so that the authors' checkpoint loads unchanged. It is run on
-bilinear-x4-upsampled LR frames, so its finest output (1/4 of its input) is at LR size and is
-used directly as the LR flow.
+bilinear-upsampled LR frames (``ModelConfig.flow_upsample``: x4 in the authors' network, whose
+finest output, 1/4 of its input, is then at LR size and used directly as the LR flow).
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from .config import ModelConfig
 
 #: Flow magnitude scaling when handing an upsampled coarse flow to the next level (NVlabs).
 _LEVEL_WARP_SCALE = {5: 0.625, 4: 1.25, 3: 2.5, 2: 5.0}
-#: The coarse flows (levels 6..3) are in NVlabs units, input pixels / 20 (hence the warp scales
-#: above: 20 / 2^level); the input is the LR frame upsampled x4, so one unit is 20 / 4 = 5 LR
-#: pixels, whereas the final flow (level 2) is used directly as LR pixels (the authors'
-#: convention). Multiply a coarse flow by this to compare it with an LR flow.
-COARSE_TO_LR = 5.0
+#: The coarse flows (levels 6..3) are in NVlabs units: one unit is this many input pixels
+#: (hence the warp scales above, 20 / 2^level), whereas the final flow (level 2) is in pixels of
+#: its own grid, a quarter of the input's.
+NVLABS_UNIT = 20.0
 
 
 def _predict_flow(cin: int) -> nn.Conv2d:
@@ -94,7 +93,7 @@ class PWCNet(nn.Module):
 
     def forward(self, im1: torch.Tensor, im2: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Flow from im1 to im2 at 1/4 of the input size, im1(x) ~ im2(x + flow(x)), and the
-        coarse flows of levels 6..3 (coarsest first, in NVlabs units: :data:`COARSE_TO_LR`).
+        coarse flows of levels 6..3 (coarsest first, in NVlabs units: :data:`NVLABS_UNIT`).
 
         Training supervises the coarse flows too (PWC-Net's multi-scale loss): with the final
         flow alone the coarse levels learn only through a long chain of warps and barely move.

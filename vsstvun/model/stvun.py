@@ -21,12 +21,15 @@ from .config import ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
-from .pwcnet import PWCNet
+from .pwcnet import NVLABS_UNIT, PWCNet
 
-#: LR sizes must be multiples of this: PWC-Net sees 4x LR and pools 6 times (64 / 4).
+#: LR frames are padded to multiples of this: PWC-Net pools its input 6 times (64 input pixels),
+#: and at the authors' x4 flow upsampling that is 16 LR pixels. A smaller ``flow_upsample`` pads
+#: further inside :meth:`STVUN.flow_pyramid` only, so tile grids stay the same.
 SIZE_MULTIPLE = 16
-#: PWC-Net always runs on 4x-upsampled LR frames, whatever the output scale.
-_FLOW_UPSAMPLE = 4
+#: PWC-Net's finest flow is a quarter of its input size.
+_PWC_OUTPUT_STRIDE = 4
+_PWC_INPUT_MULTIPLE = 64
 
 
 @dataclass
@@ -112,11 +115,23 @@ class STVUN(nn.Module):
 
     def flow_pyramid(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Both directions stacked ``(2B, 2, h, w)`` (a->b first) plus PWC-Net's coarse flows
-        (levels 6..3, same stacking, NVlabs units: see :data:`~vsstvun.model.pwcnet.COARSE_TO_LR`)."""
+        (levels 6..3, coarsest first, same stacking), all in LR pixels; the coarse ones on their
+        own grids, which cover the frame padded to PWC-Net's multiple (1/16 .. 1/2 of its LR size
+        at ``flow_upsample`` 4, 1/32 .. 1/4 at 2)."""
+        k = self.config.flow_upsample
+        h, w = a.shape[-2:]
+        multiple = _PWC_INPUT_MULTIPLE // k
+        ph, pw = -h % multiple, -w % multiple
+        if ph or pw:
+            a, b = (F.pad(x, (0, pw, 0, ph), mode="replicate") for x in (a, b))
         dtype = self.pwcnet.predict_flow2.weight.dtype
-        up_a, up_b = _upsample(a, _FLOW_UPSAMPLE).to(dtype), _upsample(b, _FLOW_UPSAMPLE).to(dtype)
+        up_a, up_b = _upsample(a, k).to(dtype), _upsample(b, k).to(dtype)
         flows, coarse = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
-        return flows.float(), [c.float() for c in coarse]
+        flows = flows.float()
+        if k != _PWC_OUTPUT_STRIDE:  # back to the LR grid, and to LR pixels
+            r = _PWC_OUTPUT_STRIDE // k
+            flows = F.interpolate(flows, scale_factor=r, mode="bilinear", align_corners=False) * r
+        return flows[..., :h, :w], [c.float() * (NVLABS_UNIT / k) for c in coarse]
 
     def half_keep_flow(self) -> "STVUN":
         """fp16 everywhere except the flow estimator, whose small cost-volume values and

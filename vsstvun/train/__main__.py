@@ -64,6 +64,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--init-flow", type=Path, default=None,
                    help="take the flow net from these weights (after --init), e.g. an x4-trained flow net for x2")
     p.add_argument("--reset-flow", action="store_true", help="start the flow net from scratch (after --init)")
+    p.add_argument("--freeze-flow", action="store_true",
+                   help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)")
     return p.parse_args()
 
 
@@ -84,7 +86,7 @@ def main() -> None:
         batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=a.device, amp=a.amp,
         weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid),
         save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only, init_flow=a.init_flow,
-        reset_flow=a.reset_flow,
+        reset_flow=a.reset_flow, freeze_flow=a.freeze_flow,
         data={"sources": [str(p) for p in sources], "patch": a.patch, "targets": a.targets, "strides": a.strides,
               "motion_scale": a.motion_scale, "synthetic_fraction": a.synthetic_fraction, "hold_out": a.hold_out},
     )

@@ -51,6 +51,9 @@ class TrainConfig:
     init_flow: Path | None = None
     #: Start the flow net from scratch (after ``init``), e.g. to retrain it under a new recipe.
     reset_flow: bool = False
+    #: Train everything but the flow net (L_S + L_F + L_M): after the flow net is retrained on its
+    #: own, the decoder, which learnt to synthesise from the old net's flows, adapts to the new ones.
+    freeze_flow: bool = False
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -89,8 +92,12 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     device = torch.device(cfg.device)
+    if cfg.flow_only and cfg.freeze_flow:
+        raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
     model = build_model(cfg.preset, cfg.scale).to(device)
-    params = model.pwcnet.parameters() if cfg.flow_only else model.parameters()
+    if cfg.freeze_flow:
+        model.pwcnet.requires_grad_(False)
+    params = model.pwcnet.parameters() if cfg.flow_only else [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr)
     ckpt = out / "last.pt"
     step = 0
@@ -132,7 +139,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
                     parts = {"loss": loss.item(), "L_S": loss.item()}
                 else:
                     teacher = None
-                    if cfg.weights.teacher > 0:
+                    if cfg.weights.teacher > 0 and not cfg.freeze_flow:
                         teacher = dis_flow_lr(batch["hr_centre"], batch["hr_next"], cfg.scale)
                     stage_loss = flow_loss if cfg.flow_only else full_loss
                     loss, parts = stage_loss(model, batch, cfg.weights, teacher)

@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 
 from ..model import STVUN
-from ..model.pwcnet import COARSE_TO_LR
 from ..model.stvun import to_model_range
 from ..warp import warp_to_time
 
@@ -92,7 +91,7 @@ def flow_loss(
 def pyramid_teacher_loss(coarse: list[torch.Tensor], teacher: torch.Tensor) -> torch.Tensor:
     """Mean over PWC-Net's coarse levels of the L1 distance (LR pixels) to the teacher flow
     area-averaged to each level's size."""
-    return sum(F.l1_loss(c * COARSE_TO_LR, F.adaptive_avg_pool2d(teacher, c.shape[-2:])) for c in coarse) / len(coarse)
+    return sum(F.l1_loss(c, F.adaptive_avg_pool2d(teacher, c.shape[-2:])) for c in coarse) / len(coarse)
 
 
 def _with_teacher(
