@@ -112,3 +112,17 @@ def test_files_from_before_the_cosine_cost_volume_keep_the_raw_one(tmp_path):
     loaded = load_checkpoint(path)
     assert not loaded.config.pwc_corr_norm and not loaded.pwcnet.corr_norm
     assert loaded.config.flow_upsample == 4
+
+
+def test_safetensors_header_length_that_looks_like_a_pickle(tmp_path):
+    """The first byte of a safetensors file is its header length's low byte: 0x80 (a raw
+    pickle's first byte) must not send the file to the pickle reader, which would drop the
+    metadata and rebuild the config from the preset."""
+    model = build_model("lite", 4, flow_upsample=4)
+    for k in range(300):
+        path = save_checkpoint(model, tmp_path / "m.safetensors", extra={"pad": "x" * k})
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.fail("no padding gave a header length starting with 0x80")
+    assert load_checkpoint(path).config.flow_upsample == 4  # from the metadata, not the preset's 2

@@ -93,5 +93,11 @@ def test_cli(tmp_path: Path, clip: np.ndarray, lite_weights: Callable[[int], Pat
     r = json.loads((out / "eval.json").read_text())
     assert r["config"]["frames"] == 7 and set(r["methods"]) == {*BASELINES, "stvun-lite"}
     assert (out / "eval.md").read_text() in printed and (out / "eval.png").stat().st_size > 1000
+    assert r["config"]["flow_upsample"] == 2  # the lite preset's
+    assert main(args + ["--flow-upsample", "4"]) == 0
+    r4 = json.loads((out / "eval.json").read_text())
+    assert r4["config"]["flow_upsample"] == 4
+    assert r4["methods"]["stvun-lite"]["centre"] == r["methods"]["stvun-lite"]["centre"]  # flow-free frames
+    assert r4["methods"]["stvun-lite"]["intermediate"] != r["methods"]["stvun-lite"]["intermediate"]
     assert main(["--video", str(frames), "--model", "none", "--out", str(out)]) == 0
     assert main(["--video", str(frames), "--model-path", str(tmp_path / "missing.safetensors"), "--out", str(out)]) == 2

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from vsstvun.model import PRESETS, STVUN, build_model, preset_config
+from vsstvun.model import PRESETS, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
@@ -208,7 +208,7 @@ def test_flow_upsample_returns_lr_grid_and_lr_pixels(k, monkeypatch):
     """Whatever size PWC-Net runs at, flows come back on the LR grid in LR pixels: its final
     flow is in pixels of its own output grid (1/4 of its input), its coarse flows in NVlabs
     units of NVLABS_UNIT input pixels."""
-    model = STVUN(dataclasses.replace(preset_config("lite", 4), flow_upsample=k)).eval()
+    model = build_model("lite", 4, flow_upsample=k).eval()
     seen = {}
 
     def constant_pwc(im1, im2):

@@ -140,7 +140,8 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
 def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, freeze_flow=True, init=init, lr=1e-2,
-                     min_lr=1e-2), _batches(3))
+                     min_lr=1e-2, flow_upsample=4), _batches(3))
+    assert load_checkpoint(out).config.flow_upsample == 4  # the override is recorded in the file
     before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
     changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
     assert "pwcnet" not in changed and {"encoder", "efst", "decoder"} <= changed

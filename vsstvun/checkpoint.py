@@ -107,15 +107,20 @@ def _infer_config(state: dict[str, torch.Tensor], path: Path) -> ModelConfig:
     raise CheckpointError(f"{path}: encoder width matches no preset")
 
 
+def _is_safetensors(path: Path) -> bool:
+    """safetensors: an 8-byte little-endian header length, then the JSON header. Checked by
+    structure, not by a pickle's magic bytes: a header length can begin with 0x80 or "PK" too."""
+    with path.open("rb") as f:
+        head = f.read(9)
+    return len(head) == 9 and head[8:] == b"{" and int.from_bytes(head[:8], "little") < path.stat().st_size
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> STVUN:
     """Rebuild a network from our safetensors file or the authors' .pth, strictly."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
-    with path.open("rb") as f:
-        magic = f.read(8)
-    # Pickles from torch.save are zip archives ("PK") or raw pickles (0x80); anything else is safetensors.
-    reader = _read_pickle if magic[:2] == b"PK" or magic[:1] == b"\x80" else _read_safetensors
+    reader = _read_safetensors if _is_safetensors(path) else _read_pickle
     state, cfg = reader(path)
     state = normalise_keys(state)
     model = STVUN(cfg)

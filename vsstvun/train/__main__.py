@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader
 from ..data.dataset import SampleConfig, build_training_set
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
 from ..data.synthetic import MotionRange
+from ..model.config import FLOW_UPSAMPLES
 from .loop import TrainConfig, train
 from .losses import LossWeights
 
@@ -64,6 +65,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--init-flow", type=Path, default=None,
                    help="take the flow net from these weights (after --init), e.g. an x4-trained flow net for x2")
     p.add_argument("--reset-flow", action="store_true", help="start the flow net from scratch (after --init)")
+    p.add_argument("--flow-upsample", type=int, default=None, choices=FLOW_UPSAMPLES,
+                   help="run the flow net on LR frames upsampled by this (default: the preset's)")
     p.add_argument("--freeze-flow", action="store_true",
                    help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)")
     return p.parse_args()
@@ -86,7 +89,7 @@ def main() -> None:
         batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=a.device, amp=a.amp,
         weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid),
         save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only, init_flow=a.init_flow,
-        reset_flow=a.reset_flow, freeze_flow=a.freeze_flow,
+        reset_flow=a.reset_flow, freeze_flow=a.freeze_flow, flow_upsample=a.flow_upsample,
         data={"sources": [str(p) for p in sources], "patch": a.patch, "targets": a.targets, "strides": a.strides,
               "motion_scale": a.motion_scale, "synthetic_fraction": a.synthetic_fraction, "hold_out": a.hold_out},
     )

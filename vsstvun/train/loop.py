@@ -54,6 +54,9 @@ class TrainConfig:
     #: Train everything but the flow net (L_S + L_F + L_M): after the flow net is retrained on its
     #: own, the decoder, which learnt to synthesise from the old net's flows, adapts to the new ones.
     freeze_flow: bool = False
+    #: Override the preset's ``ModelConfig.flow_upsample`` (None = the preset's); the exported
+    #: file records the value used.
+    flow_upsample: int | None = None
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -94,7 +97,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     device = torch.device(cfg.device)
     if cfg.flow_only and cfg.freeze_flow:
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
-    model = build_model(cfg.preset, cfg.scale).to(device)
+    overrides = {} if cfg.flow_upsample is None else {"flow_upsample": cfg.flow_upsample}
+    model = build_model(cfg.preset, cfg.scale, **overrides).to(device)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
     params = model.pwcnet.parameters() if cfg.flow_only else [p for p in model.parameters() if p.requires_grad]
