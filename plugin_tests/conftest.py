@@ -74,7 +74,13 @@ class FakeModel:
         self.windows: list[torch.Tensor] = []
         self._lock = threading.Lock()
 
-    def encode_window(self, frames: torch.Tensor) -> FakeState:
+    def window_flows(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        zeros = frames.new_zeros(frames.shape[0], 2, *frames.shape[-2:])
+        return zeros, zeros
+
+    def encode_window(self, frames: torch.Tensor, flows: tuple[torch.Tensor, ...] | None = None) -> FakeState:
+        if flows is not None:  # a tile's cut of the whole frame's flows must fit the tile
+            assert all(f.shape == (frames.shape[0], 2, *frames.shape[-2:]) for f in flows)
         with self._lock:
             self.windows.append(frames.clone())
         return FakeState(frames)

@@ -258,3 +258,15 @@ def test_normalised_cost_volume_is_cosine_similarity():
     assert torch.allclose(cost[:, centre], torch.ones(1, 8, 8), atol=1e-5)
     assert cost.max() <= 1 + 1e-5
     assert torch.allclose(pwc._cost(10 * f, 0.1 * f), cost, atol=1e-5)  # blind to feature scale
+
+
+def test_encode_window_takes_given_flows():
+    torch.manual_seed(0)
+    model = build_model("lite").eval()
+    frames = torch.rand(1, 7, 3, 20, 24)  # padded to 32 x 32 inside
+    flows = (torch.full((1, 2, 20, 24), 1.5), torch.full((1, 2, 20, 24), -0.5))
+    with torch.no_grad():
+        state = model.encode_window(frames, flows=flows)
+    assert state.f34.shape == (1, 2, 32, 32) and bool((state.f34 == 1.5).all()) and bool((state.f43 == -0.5).all())
+    with pytest.raises(ValueError, match="flows must be"):
+        model.encode_window(frames, flows=(flows[0][..., :16], flows[1]))

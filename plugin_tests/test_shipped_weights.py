@@ -38,13 +38,15 @@ def test_shipped_weights_beat_bicubic_on_a_still(photo, scale):
 
 
 @pytest.mark.parametrize("scale", [4, 2])
-def test_shipped_flow_net_tracks_a_fast_pan(scale):
-    """A photo panning 16 HR px per frame (4 LR px at x4, 8 at x2): the flow net finds the
-    motion and the in-between frame beats cross-fading by far (the regression this guards
-    against: a flow net that never learned large motions and answers ~0)."""
+@pytest.mark.parametrize("step", [16, 40])
+def test_shipped_flow_net_tracks_a_fast_pan(scale, step):
+    """A photo panning 16 or 40 HR px per frame (4 / 10 LR px at x4, 8 / 20 at x2): the flow
+    net finds the motion and the in-between frame beats cross-fading by far (the regressions
+    this guards against: a flow net that never learned large motions and answers ~0, and one
+    run on too fine a grid for the motions of fast footage)."""
     data = pytest.importorskip("skimage.data")
     image = torch.from_numpy(data.astronaut().copy()).permute(2, 0, 1).float() / 255
-    step, size = 16, 192
+    size = 192
     crop = lambda x0: image[:, 160 : 160 + size, x0 : x0 + size]  # noqa: E731
     hr = torch.stack([crop(64 + k * step) for k in range(7)])
     truth = crop(64 + int(3.5 * step))
@@ -56,6 +58,6 @@ def test_shipped_flow_net_tracks_a_fast_pan(scale):
     inner = (slice(None), slice(None), slice(8, size // scale - 8), slice(8, size // scale - 8))
     fx, fy = state.f34[..., : size // scale, : size // scale][inner].unbind(1)
     assert float(fx.median()) == pytest.approx(-step / scale, abs=0.15 * step / scale)
-    assert abs(float(fy.median())) < 0.1 * step / scale
+    assert abs(float(fy.median())) < 0.75  # sub-pixel: the flow comes from a grid of half the LR size
     blend = torch.from_numpy((upscale_bicubic(lr[3], scale) + upscale_bicubic(lr[4], scale)) / 2).permute(2, 0, 1)
     assert psnr_y(mid, truth, 8) > psnr_y(blend, truth, 8) + 3

@@ -104,8 +104,18 @@ class TiledModel:
         self.tiles = list(tiles)
 
     def encode(self, frames: torch.Tensor) -> list[WindowState]:
-        """Encode a ``(B, 7, 3, H, W)`` window, one ``WindowState`` per tile."""
-        return [self.model.encode_window(frames[..., t.y0 : t.y1, t.x0 : t.x1]) for t in self.tiles]
+        """Encode a ``(B, 7, 3, H, W)`` window, one ``WindowState`` per tile.
+
+        With several tiles the flows come from the whole frame, once, and each tile gets its cut:
+        the flow net sees far (a coarse level spans the frame), so per-tile flows would differ
+        across every seam and need a much wider overlap. Its cost is small next to the encoder
+        and decoder, whose memory is what tiling bounds.
+        """
+        if len(self.tiles) == 1:
+            return [self.model.encode_window(frames)]
+        f34, f43 = self.model.window_flows(frames)
+        box = [(..., slice(t.y0, t.y1), slice(t.x0, t.x1)) for t in self.tiles]
+        return [self.model.encode_window(frames[b], flows=(f34[b], f43[b])) for b in box]
 
     def synthesize(self, states: Sequence[WindowState], t: float) -> torch.Tensor:
         """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""

@@ -140,8 +140,24 @@ class STVUN(nn.Module):
         self.pwcnet.float()
         return self
 
-    def encode_window(self, frames: torch.Tensor) -> WindowState:
-        """All per-window work for frames (B, 7, 3, H, W) RGB in [0, 1], any H, W."""
+    def window_flows(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The LR flows X3->X4 and X4->X3, ``(B, 2, H, W)`` each, of a window (B, 7, 3, H, W) RGB
+        in [0, 1]: the same values as :meth:`encode_window` computes inside the frame.
+
+        For callers that split a window into tiles but want its motion from the whole frame:
+        the flow net sees further than the rest of the network.
+        """
+        mid = self.config.n_frames // 2
+        return self.flow(to_model_range(frames[:, mid]), to_model_range(frames[:, mid + 1]))
+
+    def encode_window(
+        self, frames: torch.Tensor, flows: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> WindowState:
+        """All per-window work for frames (B, 7, 3, H, W) RGB in [0, 1], any H, W.
+
+        ``flows``: this window's ``(f34, f43)``, ``(B, 2, H, W)`` in LR pixels, to use instead of
+        running the flow net (e.g. cut by tiling from :meth:`window_flows` of the whole frame).
+        """
         b, n, c, h, w = frames.shape
         if n != self.config.n_frames or c != 3:
             raise ValueError(f"expected (B, {self.config.n_frames}, 3, H, W) frames, got {tuple(frames.shape)}")
@@ -157,7 +173,12 @@ class STVUN(nn.Module):
         feats3 = [f[:, mid] for f in levels]
         decoded, residual = self.decoder(feats3, fused)
         lr3, lr4 = x[:, mid], x[:, mid + 1]
-        f34, f43 = self.flow(lr3, lr4)
+        if flows is None:
+            f34, f43 = self.flow(lr3, lr4)
+        else:
+            if any(f.shape != (b, 2, h, w) for f in flows):
+                raise ValueError(f"flows must be two ({b}, 2, {h}, {w}) tensors, got {[tuple(f.shape) for f in flows]}")
+            f34, f43 = (F.pad(f.float(), (0, pw, 0, ph), mode="replicate") if ph or pw else f.float() for f in flows)
         return WindowState(
             feats3=feats3,
             feats4=[f[:, mid + 1] for f in levels],
