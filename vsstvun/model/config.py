@@ -50,8 +50,8 @@ class ModelConfig:
     #: comes out at a quarter of that size and is resized to the LR grid. The authors' network
     #: uses 4 (``full``). At 2 the same motion spans half as many of the net's pixels, which the
     #: small ``lite`` net, trained briefly on small patches, tracks far better on fast footage
-    #: (bikes, x4 space and time: +2.9 dB on the in-between frames of the first 61 frames with
-    #: the x4 weights that were trained at 4); it also costs a quarter of the flow net's time.
+    #: (the README's ablation on bikes: in-between frames +0.7 dB at x4, +1.0 dB at x2); it also
+    #: costs a quarter of the flow net's time.
     flow_upsample: int = 4
 
     def __post_init__(self) -> None:
