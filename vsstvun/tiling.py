@@ -108,8 +108,9 @@ class TiledModel:
 
         With several tiles the flows come from the whole frame, once, and each tile gets its cut:
         the flow net sees far (a coarse level spans the frame), so per-tile flows would differ
-        across every seam and need a much wider overlap. Its cost is small next to the encoder
-        and decoder, whose memory is what tiling bounds.
+        across every seam and need a much wider overlap. Tiles therefore bound the memory of the
+        encoder, EFST and decoder, not of the flow net (the lite preset's is small: it runs on 2x
+        LR with at most 64 channels).
         """
         if len(self.tiles) == 1:
             return [self.model.encode_window(frames)]
