@@ -17,19 +17,20 @@ from torch import nn
 
 from ..warp import warp_to_time
 from .blocks import init_weights
-from .config import ModelConfig
+from .config import FLOW_UPSAMPLES, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
 from .pwcnet import NVLABS_UNIT, PWCNet
 
-#: LR frames are padded to multiples of this: PWC-Net pools its input 6 times (64 input pixels),
-#: and at the authors' x4 flow upsampling that is 16 LR pixels. A smaller ``flow_upsample`` pads
-#: further inside :meth:`STVUN.flow_pyramid` only, so tile grids stay the same.
-SIZE_MULTIPLE = 16
+#: PWC-Net pools its input 6 times: its input sides must be multiples of 64 pixels.
+_PWC_INPUT_MULTIPLE = 64
 #: PWC-Net's finest flow is a quarter of its input size.
 _PWC_OUTPUT_STRIDE = 4
-_PWC_INPUT_MULTIPLE = 64
+#: LR frames are padded to multiples of this: PWC-Net's multiple at the authors' x4 flow
+#: upsampling. A smaller ``flow_upsample`` pads further inside :meth:`STVUN.flow_pyramid` only,
+#: so tile grids stay the same.
+SIZE_MULTIPLE = _PWC_INPUT_MULTIPLE // max(FLOW_UPSAMPLES)
 
 
 @dataclass
@@ -65,6 +66,12 @@ def to_model_range(x: torch.Tensor) -> torch.Tensor:
 
 def _from_model_range(x: torch.Tensor) -> torch.Tensor:
     return x * 0.5 + 0.5
+
+
+def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Grow the bottom and right edges, by edge replication, to multiples of ``multiple``."""
+    ph, pw = -x.shape[-2] % multiple, -x.shape[-1] % multiple
+    return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
 
 
 def _upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -120,10 +127,7 @@ class STVUN(nn.Module):
         at ``flow_upsample`` 4, 1/32 .. 1/4 at 2)."""
         k = self.config.flow_upsample
         h, w = a.shape[-2:]
-        multiple = _PWC_INPUT_MULTIPLE // k
-        ph, pw = -h % multiple, -w % multiple
-        if ph or pw:
-            a, b = (F.pad(x, (0, pw, 0, ph), mode="replicate") for x in (a, b))
+        a, b = (_pad_to_multiple(x, _PWC_INPUT_MULTIPLE // k) for x in (a, b))
         dtype = self.pwcnet.predict_flow2.weight.dtype
         up_a, up_b = _upsample(a, k).to(dtype), _upsample(b, k).to(dtype)
         flows, coarse = self.pwcnet(torch.cat((up_a, up_b)), torch.cat((up_b, up_a)))
@@ -161,11 +165,8 @@ class STVUN(nn.Module):
         b, n, c, h, w = frames.shape
         if n != self.config.n_frames or c != 3:
             raise ValueError(f"expected (B, {self.config.n_frames}, 3, H, W) frames, got {tuple(frames.shape)}")
-        ph, pw = -h % SIZE_MULTIPLE, -w % SIZE_MULTIPLE
-        x = to_model_range(frames.reshape(b * n, c, h, w))
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-        hp, wp = h + ph, w + pw
+        x = _pad_to_multiple(to_model_range(frames.reshape(b * n, c, h, w)), SIZE_MULTIPLE)
+        hp, wp = x.shape[-2:]
         levels = [f.view(b, n, -1, hp, wp) for f in self.encoder(x)]
         x = x.view(b, n, c, hp, wp)
         mid = n // 2
@@ -178,7 +179,7 @@ class STVUN(nn.Module):
         else:
             if any(f.shape != (b, 2, h, w) for f in flows):
                 raise ValueError(f"flows must be two ({b}, 2, {h}, {w}) tensors, got {[tuple(f.shape) for f in flows]}")
-            f34, f43 = (F.pad(f.float(), (0, pw, 0, ph), mode="replicate") if ph or pw else f.float() for f in flows)
+            f34, f43 = (_pad_to_multiple(f.float(), SIZE_MULTIPLE) for f in flows)
         return WindowState(
             feats3=feats3,
             feats4=[f[:, mid + 1] for f in levels],
