@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make demo  -> environment + upscale (x4) and double the frame rate of a generated sample, x265-encoded
 #   make test  -> environment + the test suite (CPU)
-.PHONY: env demo test bench eval
+.PHONY: env demo test lint bench eval
 
 env:
 	bash scripts/setup_env.sh
@@ -11,6 +11,10 @@ demo: env
 
 test: env
 	.venv/bin/python -m pytest -q plugin_tests
+
+lint: env
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 bench: env
 	.venv/bin/python -m vsstvun.bench

@@ -98,7 +98,7 @@ def upsample(image: np.ndarray, scale: int) -> np.ndarray:
 @pytest.fixture
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> list[FakeModel]:
     """Make ``stvun`` use :class:`FakeModel`; the list collects the instances it creates."""
-    import vsstvun.filter
+    import vsstvun.filter.plugin
 
     created: list[FakeModel] = []
 
@@ -106,15 +106,15 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> list[FakeModel]:
         created.append(FakeModel(scale))
         return created[-1]
 
-    monkeypatch.setattr(vsstvun.filter, "load_model", load)
+    monkeypatch.setattr(vsstvun.filter.plugin, "load_model", load)
     return created
 
 
 @pytest.fixture(scope="session")
 def lite_weights(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
     """Path of a random-init ``lite`` checkpoint for a scale (fixed seed, created once)."""
-    from vsstvun.checkpoint import save_checkpoint
     from vsstvun.model import build_model
+    from vsstvun.model.checkpoint import save_checkpoint
 
     folder = tmp_path_factory.mktemp("weights")
     paths: dict[int, Path] = {}

@@ -18,7 +18,7 @@ from vsstvun.bench.filter_glue import filter_glue
 from vsstvun.bench.memory import PeakTracker
 from vsstvun.bench.report import RunResult, Skipped
 from vsstvun.bench.runtime import open_runtime
-from vsstvun.warp import get_backend
+from vsstvun.model.ops.warp import get_backend
 
 TINY = BenchConfig(size=(32, 32), preset="lite", scale=4, factor=2, warmup=0, repeats=1, frames=2)
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -65,7 +65,7 @@ def test_cache_payoff(rt):
 
 
 def test_filter_glue(rt):
-    pytest.importorskip("vsstvun.filter")
+    pytest.importorskip("vsstvun.filter.plugin")
     r = filter_glue(rt)
     if torch.cuda.is_available():
         assert isinstance(r, Skipped)  # the filter cannot be held on the CPU where CUDA exists
@@ -101,8 +101,25 @@ def test_backend_is_restored():
 
 def test_cli_writes_markdown_and_json(tmp_path, capsys):
     path = tmp_path / "out" / "bench.json"
-    assert main(["--size", "32x32", "--repeats", "1", "--frames", "2", "--warmup", "0",
-                 "--channels-last", "--json", str(path), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "--size",
+                "32x32",
+                "--repeats",
+                "1",
+                "--frames",
+                "2",
+                "--warmup",
+                "0",
+                "--channels-last",
+                "--json",
+                str(path),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     data = json.loads(path.read_text())
     (run,) = data["runs"]
@@ -111,8 +128,13 @@ def test_cli_writes_markdown_and_json(tmp_path, capsys):
     payoff = run["sections"]["cache_payoff"]
     assert payoff["speedup"] == pytest.approx(payoff["uncached_ms_per_frame"] / payoff["cached_ms_per_frame"])
     assert run["sections"]["backends"]["skipped"] is (not torch.cuda.is_available())
-    for row in ("| (a) cache payoff | cache speed-up |", "| (b) filter vs direct |", "| (c) torch vs CuPy |",
-                "| (d) profile | decoder |", "random init"):
+    for row in (
+        "| (a) cache payoff | cache speed-up |",
+        "| (b) filter vs direct |",
+        "| (c) torch vs CuPy |",
+        "| (d) profile | decoder |",
+        "random init",
+    ):
         assert row in out
 
 
@@ -121,8 +143,10 @@ def test_markdown_and_json_of_several_runs(tmp_path):
     text = markdown(runs)
     assert text.count("| section | measure | value |") == 2 and "| (c) x | skipped | why |" in text
     write_json(runs, tmp_path / "r.json")
-    assert [r["sections"]["backends"]["skipped"] for r in json.loads((tmp_path / "r.json").read_text())["runs"]] \
-        == [True, True]
+    assert [r["sections"]["backends"]["skipped"] for r in json.loads((tmp_path / "r.json").read_text())["runs"]] == [
+        True,
+        True,
+    ]
 
 
 @needs_cuda
@@ -134,7 +158,7 @@ def test_cuda_run():
 
 @needs_cuda
 def test_backends_on_cuda():
-    from vsstvun.warp import cupy_available
+    from vsstvun.model.ops.warp import cupy_available
 
     if not cupy_available():
         pytest.skip("needs CuPy")

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from vsstvun.cache import WindowCache
+from vsstvun.filter.cache import WindowCache
 
 
 def test_hit_and_lru_eviction():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vsstvun.checkpoint import CheckpointError, load_checkpoint, load_model, save_checkpoint
 from vsstvun.model import build_model
+from vsstvun.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from vsstvun.weights import load_model
 
 
 def _same_weights(a: torch.nn.Module, b: torch.nn.Module, atol: float = 0.0) -> bool:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vsstvun.correlation import correlation_torch
-from vsstvun.warp import cupy_available, warp_torch
+from vsstvun.model.ops.correlation import correlation_torch
+from vsstvun.model.ops.warp import cupy_available, warp_torch
 
 pytestmark = pytest.mark.skipif(not cupy_available(), reason="needs CUDA and CuPy")
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-4), (torch.float16, 2e-2)])
 def test_warp_kernel_matches_grid_sample(dtype, tol):
-    from vsstvun.cuda.kernels import warp_cupy
+    from vsstvun.model.ops.cuda_kernels import warp_cupy
 
     torch.manual_seed(0)
     x = torch.rand(2, 5, 37, 53, device="cuda")
@@ -26,7 +26,7 @@ def test_warp_kernel_matches_grid_sample(dtype, tol):
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-4), (torch.float16, 2e-2)])
 def test_correlation_kernel_matches_torch(dtype, tol):
-    from vsstvun.cuda.kernels import correlation_cupy
+    from vsstvun.model.ops.cuda_kernels import correlation_cupy
 
     torch.manual_seed(0)
     f1, f2 = torch.randn(2, 2, 16, 19, 23, device="cuda").unbind(0)
@@ -36,8 +36,8 @@ def test_correlation_kernel_matches_torch(dtype, tol):
 
 
 def test_model_same_with_either_backend():
-    from vsstvun import warp
     from vsstvun.model import build_model
+    from vsstvun.model.ops import warp
 
     torch.manual_seed(0)
     model = build_model("lite").cuda().eval()

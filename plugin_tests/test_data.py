@@ -41,6 +41,7 @@ def pan(n: int, h: int, w: int, step: int = 1, seed: int = 0, cell: int = 4) -> 
 
 # --- degradation -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("scale", "size", "sigma"), [(4, 13, 1.6), (2, 7, 0.8)])
 def test_kernel(scale: int, size: int, sigma: float) -> None:
     assert dg.kernel_params(scale) == (size, pytest.approx(sigma))
@@ -83,6 +84,7 @@ def test_degrade_matches_dense_blur() -> None:
 
 # --- decoding ----------------------------------------------------------------------------------
 
+
 def test_read_frames_dir_natural_order(tmp_path: Path) -> None:
     for i in (1, 2, 10):
         cv2.imwrite(str(tmp_path / f"f{i}.png"), np.full((8, 10, 3), (i, 0, 255), np.uint8))  # BGR
@@ -96,8 +98,30 @@ def test_read_video_backends_agree(tmp_path: Path) -> None:
     """Both readers return the requested frames of a smooth clip (4:2:0 costs little there)."""
     frames = pan(8, 48, 64, step=3, cell=16)
     path = tmp_path / "clip.mkv"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "64x48", "-r", "10",
-                    "-i", "-", "-pix_fmt", "yuv420p", "-c:v", "ffv1", str(path)], input=frames.tobytes(), check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            "64x48",
+            "-r",
+            "10",
+            "-i",
+            "-",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "ffv1",
+            str(path),
+        ],
+        input=frames.tobytes(),
+        check=True,
+    )
     for backend in ("ffmpeg", "auto"):
         if backend == "auto":
             pytest.importorskip("vapoursynth")
@@ -109,6 +133,7 @@ def test_read_video_backends_agree(tmp_path: Path) -> None:
 
 
 # --- synthetic scenes --------------------------------------------------------------------------
+
 
 def scene(seed: int, **kwargs: object) -> SyntheticScene:
     photos = [texture(96, 128, s) for s in range(3)]
@@ -149,8 +174,13 @@ def test_video_clip_sample_layout() -> None:
     assert hr.shape == (9, CFG.side, CFG.side, 3) and ts.tolist() == [0.5]
     s = make_sample(hr, ts, 4)
     assert {k: tuple(v.shape) for k, v in s.items()} == {
-        "lr": (8, 3, 8, 8), "hr_centre": (3, 32, 32), "hr_next": (3, 32, 32),
-        "ts": (1,), "hr_t": (1, 3, 32, 32), "lr_t": (1, 3, 8, 8)}
+        "lr": (8, 3, 8, 8),
+        "hr_centre": (3, 32, 32),
+        "hr_next": (3, 32, 32),
+        "ts": (1,),
+        "hr_t": (1, 3, 32, 32),
+        "lr_t": (1, 3, 8, 8),
+    }
     m = dg.margin(4)
     assert torch.equal(s["hr_centre"], torch.from_numpy(hr[3, m:-m, m:-m]).permute(2, 0, 1).float() / 255)
     # hr_t lies between X3 and X4: stride 2 makes it the odd frame right after X3 (1 px further).
@@ -188,8 +218,14 @@ class PanSource:
     name = "pan"
 
     def __init__(self, side: int) -> None:
-        self.scene = SyntheticScene(np.random.default_rng(0), texture(160, 160), [], (side, side),
-                                    MotionRange(sprites=(0, 0)), camera=Motion(velocity=(3.0, 0.0)))
+        self.scene = SyntheticScene(
+            np.random.default_rng(0),
+            texture(160, 160),
+            [],
+            (side, side),
+            MotionRange(sprites=(0, 0)),
+            camera=Motion(velocity=(3.0, 0.0)),
+        )
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         ts = np.sort(rng.uniform(0.1, 0.9, 2)).astype(np.float32)
@@ -232,15 +268,20 @@ def test_build_training_set(tmp_path: Path) -> None:
     for name in ("sea.jpg", "cat.png"):
         cv2.imwrite(str(tmp_path / "photos" / name), texture(70, 80, len(name)))
     cfg = SampleConfig(scale=4, patch=32, num_targets=1, strides=(2, 4))
-    ds = build_training_set([tmp_path / "clip", tmp_path / "still.png", tmp_path / "photos"], cfg, length=6,
-                            hold_out=4, synthetic_fraction=0.25)
+    ds = build_training_set(
+        [tmp_path / "clip", tmp_path / "still.png", tmp_path / "photos"],
+        cfg,
+        length=6,
+        hold_out=4,
+        synthetic_fraction=0.25,
+    )
     clip, pool = ds.sources
     assert isinstance(clip, VideoClip) and len(clip.frames) == 20 and sorted(clip.starts) == [2]
     assert len(pool.stills) == 3
     assert ds.weights.tolist() == pytest.approx([0.75, 0.25])
     batch = torch.utils.data.default_collate([ds[i] for i in range(len(ds))])
     assert batch["lr"].shape == (6, 8, 3, 8, 8) and batch["hr_t"].shape == (6, 1, 3, 32, 32)
-    assert 0 < float(batch["ts"].min()) and float(batch["ts"].max()) < 1
+    assert float(batch["ts"].min()) > 0 and float(batch["ts"].max()) < 1
 
 
 def test_faster_motion_range_moves_further() -> None:

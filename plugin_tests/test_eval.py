@@ -27,7 +27,9 @@ def clip() -> np.ndarray:
 
 def test_result_layout(clip: np.ndarray) -> None:
     r = evaluate(None, clip, scale=4, time_factor=2, crop=2)
-    assert {"scale", "time_factor", "crop", "frames", "hr_size", "lr_size", "windows", "skipped_pairs"} <= set(r["config"])
+    assert {"scale", "time_factor", "crop", "frames", "hr_size", "lr_size", "windows", "skipped_pairs"} <= set(
+        r["config"]
+    )
     assert r["config"]["lr_size"] == [16, 16] and r["config"]["windows"] == 5 and r["config"]["skipped_pairs"] == 0
     assert set(r["methods"]) == set(BASELINES)
     for res in r["methods"].values():
@@ -79,14 +81,26 @@ def test_model_is_scored(clip: np.ndarray) -> None:
     assert all(np.isfinite(res["all"][k]) for k in METRICS)
 
 
-def test_cli(tmp_path: Path, clip: np.ndarray, lite_weights: Callable[[int], Path],
-             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli(
+    tmp_path: Path, clip: np.ndarray, lite_weights: Callable[[int], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     frames = tmp_path / "frames"
     frames.mkdir()
     for i, f in enumerate(clip):
         cv2.imwrite(str(frames / f"{i:02d}.png"), f[..., ::-1])
     out = tmp_path / "out"
-    args = ["--video", str(frames), "--frames", "7", "--model-path", str(lite_weights(4)), "--crop", "2", "--out", str(out)]
+    args = [
+        "--video",
+        str(frames),
+        "--frames",
+        "7",
+        "--model-path",
+        str(lite_weights(4)),
+        "--crop",
+        "2",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "| stvun-lite | intermediate | 3 |" in printed and "| bicubic+DIS | centre | 4 |" in printed

@@ -38,29 +38,68 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8 frames of 64x48 test pattern at 24000/1001, H.264."""
     path = tmp_path_factory.mktemp("media") / "clip.mp4"
     subprocess.run(
-        [TOOLS["ffmpeg"], "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24000/1001",
-         "-frames:v", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)],
+        [
+            TOOLS["ffmpeg"],
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x48:rate=24000/1001",
+            "-frames:v",
+            "8",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
         check=True,
     )
     return path
 
 
-@pytest.mark.parametrize(("script", "scale", "frames", "rate"), [
-    ("live_action.vpy", 4, 16, "48000/1001"),
-    ("anime.vpy", 2, 20, "60000/1001"),  # ceil(8 * 5/2)
-])
+@pytest.mark.parametrize(
+    ("script", "scale", "frames", "rate"),
+    [
+        ("live_action.vpy", 4, 16, "48000/1001"),
+        ("anime.vpy", 2, 20, "60000/1001"),  # ceil(8 * 5/2)
+    ],
+)
 def test_example_encodes(script, scale, frames, rate, source, environment, lite_weights, tmp_path):
     out, log = tmp_path / "out.hevc", tmp_path / "vspipe.log"
     with log.open("wb") as stderr:
         vspipe = subprocess.Popen(
-            [TOOLS["vspipe"], "-c", "y4m", str(ROOT / "examples" / script), "-a", f"input={source}",
-             "-a", f"model_path={lite_weights(scale)}", "-"],
-            stdout=subprocess.PIPE, stderr=stderr, env=environment,
+            [
+                TOOLS["vspipe"],
+                "-c",
+                "y4m",
+                str(ROOT / "examples" / script),
+                "-a",
+                f"input={source}",
+                "-a",
+                f"model_path={lite_weights(scale)}",
+                "-",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=environment,
         )
         x265 = subprocess.run(
-            [TOOLS["x265"], "--log-level", "error", "--preset", "ultrafast", "--y4m", "--input", "-",
-             "--output", str(out)],
-            stdin=vspipe.stdout, capture_output=True,
+            [
+                TOOLS["x265"],
+                "--log-level",
+                "error",
+                "--preset",
+                "ultrafast",
+                "--y4m",
+                "--input",
+                "-",
+                "--output",
+                str(out),
+            ],
+            stdin=vspipe.stdout,
+            capture_output=True,
         )
         vspipe.stdout.close()
         status = vspipe.wait(timeout=300)
@@ -68,9 +107,22 @@ def test_example_encodes(script, scale, frames, rate, source, environment, lite_
     assert x265.returncode == 0, x265.stderr.decode()
 
     probe = subprocess.run(
-        [TOOLS["ffprobe"], "-v", "error", "-count_frames", "-select_streams", "v:0",
-         "-show_entries", "stream=width,height,r_frame_rate,nb_read_frames", "-of", "json", str(out)],
-        check=True, capture_output=True, text=True,
+        [
+            TOOLS["ffprobe"],
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height,r_frame_rate,nb_read_frames",
+            "-of",
+            "json",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (stream,) = json.loads(probe.stdout)["streams"]
     assert (stream["width"], stream["height"]) == (64 * scale, 48 * scale)

@@ -7,6 +7,7 @@ network end to end.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from fractions import Fraction
@@ -19,8 +20,8 @@ from conftest import make_clip, moving_frames, planes, upsample
 
 import vsstvun
 from vsstvun import scenechange
-from vsstvun.checkpoint import load_model
-from vsstvun.timing import FramePosition, Timing
+from vsstvun.filter.timing import FramePosition, Timing
+from vsstvun.weights import load_model
 
 core = vs.core
 
@@ -57,12 +58,15 @@ def test_default_doubles_rate_and_scales(fake_models):
     assert (props["_DurationNum"], props["_DurationDen"]) == (1, 48)
 
 
-@pytest.mark.parametrize(("fps", "kwargs", "out_fps"), [
-    ((24000, 1001), dict(fps_num=60000, fps_den=1001), Fraction(60000, 1001)),
-    ((24, 1), dict(factor_num=5, factor_den=2), Fraction(60)),
-    ((25, 1), dict(factor_num=3), Fraction(75)),
-    ((30000, 1001), dict(factor_num=1), Fraction(30000, 1001)),
-])
+@pytest.mark.parametrize(
+    ("fps", "kwargs", "out_fps"),
+    [
+        ((24000, 1001), dict(fps_num=60000, fps_den=1001), Fraction(60000, 1001)),
+        ((24, 1), dict(factor_num=5, factor_den=2), Fraction(60)),
+        ((25, 1), dict(factor_num=3), Fraction(75)),
+        ((30000, 1001), dict(factor_num=1), Fraction(30000, 1001)),
+    ],
+)
 def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps):
     """Every output frame is (1-Tin) X3 + Tin X4 of its exact pair; the tail holds the last frame."""
     frames = moving_frames(5)
@@ -127,16 +131,19 @@ def two_shots() -> list[np.ndarray]:
     return moving_frames(3, seed=1) + moving_frames(3, seed=2)
 
 
-@pytest.mark.parametrize(("props", "sc"), [
-    ({2: {"_SceneChangeNext": 1}}, False),
-    ({3: {"_SceneChangePrev": 1}}, False),
-    ({}, True),  # built-in detector
-])
+@pytest.mark.parametrize(
+    ("props", "sc"),
+    [
+        ({2: {"_SceneChangeNext": 1}}, False),
+        ({3: {"_SceneChangePrev": 1}}, False),
+        ({}, True),  # built-in detector
+    ],
+)
 def test_no_blending_across_a_cut(fake_models, props, sc):
     frames = two_shots()
     out = frames_of(vsstvun.stvun(make_clip(frames, props=props), scale=2, factor_num=4, sc=sc))
     # outputs 8..11 lie between frames 2 and 3 (Tin 0, 1/4, 1/2, 3/4): nearer side, space-only
-    for n, side in zip(range(8, 12), (2, 2, 3, 3)):
+    for n, side in zip(range(8, 12), (2, 2, 3, 3), strict=True):
         np.testing.assert_array_equal(planes(out[n]), upsample(frames[side], 2))
         assert (out[n].props["STVUN_Source"], out[n].props["STVUN_Tin"]) == (side, 0.0)
     cut_next = [f.props["_SceneChangeNext"] for f in out]
@@ -166,7 +173,7 @@ def test_cut_flag_on_the_last_frame_is_harmless(fake_models):
 def test_detector_on_motion_and_cuts():
     shot = [scenechange.thumbnail(f) for f in moving_frames(4, 256, 144)]
     other = scenechange.thumbnail(moving_frames(1, 256, 144, seed=5)[0])
-    assert not any(scenechange.is_scene_change(a, b, 0.1) for a, b in zip(shot, shot[1:]))
+    assert not any(scenechange.is_scene_change(a, b, 0.1) for a, b in itertools.pairwise(shot))
     assert scenechange.is_scene_change(shot[-1], other, 0.1)
     flat = [np.full((144, 256), 0.2, np.float32)] * 3
     assert scenechange.difference(scenechange.thumbnail(flat), shot[0]) > 0.1
@@ -178,13 +185,16 @@ def test_cut_from_props():
     assert not scenechange.cut_from_props({"_SceneChangePrev": 1}, {"_SceneChangeNext": 1})
 
 
-@pytest.mark.parametrize(("cuts", "indices"), [
-    ([False] * 6, [0, 1, 2, 3, 4, 5, 6]),
-    ([False, False, False, True, False, False], [0, 1, 2, 3, 3, 3, 3]),  # cut right after X3
-    ([False, False, True, False, False, False], [3, 3, 3, 3, 4, 5, 6]),  # cut right before X3
-    ([True, False, False, False, True, False], [1, 1, 2, 3, 4, 4, 4]),  # nearest cuts win
-    ([True, True, False, False, True, True], [2, 2, 2, 3, 4, 4, 4]),
-])
+@pytest.mark.parametrize(
+    ("cuts", "indices"),
+    [
+        ([False] * 6, [0, 1, 2, 3, 4, 5, 6]),
+        ([False, False, False, True, False, False], [0, 1, 2, 3, 3, 3, 3]),  # cut right after X3
+        ([False, False, True, False, False, False], [3, 3, 3, 3, 4, 5, 6]),  # cut right before X3
+        ([True, False, False, False, True, False], [1, 1, 2, 3, 4, 4, 4]),  # nearest cuts win
+        ([True, True, False, False, True, True], [2, 2, 2, 3, 4, 4, 4]),
+    ],
+)
 def test_window_indices(cuts, indices):
     assert scenechange.window_indices(cuts) == indices
 
@@ -195,7 +205,7 @@ def test_window_indices(cuts, indices):
 @pytest.fixture
 def counting_lite(monkeypatch, lite_weights):
     """The real lite network with its window encodes counted."""
-    import vsstvun.filter
+    import vsstvun.filter.plugin
 
     encodes: list[int] = []
 
@@ -210,7 +220,7 @@ def counting_lite(monkeypatch, lite_weights):
         net.encode_window = counted
         return net
 
-    monkeypatch.setattr(vsstvun.filter, "load_model", load)
+    monkeypatch.setattr(vsstvun.filter.plugin, "load_model", load)
     return encodes
 
 
@@ -292,26 +302,29 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
     return core.std.BlankClip(format=vs.RGBS, width=32, height=32, length=length, fpsnum=fps[0], fpsden=fps[1])
 
 
-@pytest.mark.parametrize(("clip", "kwargs", "message"), [
-    (core.std.BlankClip(format=vs.YUV420P8), {}, r"RGBS or RGBH.*resize\.Bicubic\(clip, format=vs\.RGBS"),
-    (core.std.BlankClip(format=vs.RGB24), {}, "RGBS or RGBH"),
-    (core.std.Splice([rgbs(2), core.std.BlankClip(rgbs(2), width=48)], mismatch=True), {}, "variable frame size"),
-    (rgbs(1), {}, "at least 2 frames"),
-    (rgbs(fps=(0, 1)), dict(fps_num=60), "variable frame rate"),
-    (rgbs(), dict(scale=3), "scale must be 4 or 2"),
-    (rgbs(), dict(factor_num=0), "factor must be positive"),
-    (rgbs(), dict(factor_num=1, factor_den=2), "below 1"),
-    (rgbs(), dict(fps_num=12), "below 1"),
-    (rgbs(), dict(fps_den=1001), "without fps_num"),
-    (rgbs(), dict(tiles=(64, 1)), "exceed"),
-    (rgbs(), dict(overlap=-1), "overlap"),
-    (rgbs(), dict(num_streams=0), "num_streams"),
-    (rgbs(), dict(cache_windows=0), "cache_windows"),
-    (rgbs(), dict(sc_threshold=0), "sc_threshold"),
-    (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
-    (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "not found"),
-    ("not a clip", {}, "clip must be a video clip"),
-])
+@pytest.mark.parametrize(
+    ("clip", "kwargs", "message"),
+    [
+        (core.std.BlankClip(format=vs.YUV420P8), {}, r"RGBS or RGBH.*resize\.Bicubic\(clip, format=vs\.RGBS"),
+        (core.std.BlankClip(format=vs.RGB24), {}, "RGBS or RGBH"),
+        (core.std.Splice([rgbs(2), core.std.BlankClip(rgbs(2), width=48)], mismatch=True), {}, "variable frame size"),
+        (rgbs(1), {}, "at least 2 frames"),
+        (rgbs(fps=(0, 1)), dict(fps_num=60), "variable frame rate"),
+        (rgbs(), dict(scale=3), "scale must be 4 or 2"),
+        (rgbs(), dict(factor_num=0), "factor must be positive"),
+        (rgbs(), dict(factor_num=1, factor_den=2), "below 1"),
+        (rgbs(), dict(fps_num=12), "below 1"),
+        (rgbs(), dict(fps_den=1001), "without fps_num"),
+        (rgbs(), dict(tiles=(64, 1)), "exceed"),
+        (rgbs(), dict(overlap=-1), "overlap"),
+        (rgbs(), dict(num_streams=0), "num_streams"),
+        (rgbs(), dict(cache_windows=0), "cache_windows"),
+        (rgbs(), dict(sc_threshold=0), "sc_threshold"),
+        (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
+        (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "not found"),
+        ("not a clip", {}, "clip must be a video clip"),
+    ],
+)
 def test_errors(clip, kwargs, message):
     with pytest.raises(vs.Error, match="^stvun: .*" + message):
         vsstvun.stvun(clip, **kwargs)

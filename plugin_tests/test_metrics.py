@@ -1,4 +1,4 @@
-"""vsstvun.metrics against values known in closed form (and skimage where installed)."""
+"""vsstvun.eval.metrics against values known in closed form (and skimage where installed)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsstvun import metrics as m
+from vsstvun.eval import metrics as m
 
 
 def noisy_pair(seed: int = 0, shape: tuple[int, ...] = (3, 24, 30)) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +79,8 @@ def test_batches_crop_and_torch() -> None:
 def test_ssim_matches_skimage() -> None:
     metrics = pytest.importorskip("skimage.metrics")
     a, b = noisy_pair(3, (3, 40, 50))
-    want = metrics.structural_similarity(a, b, channel_axis=0, gaussian_weights=True, sigma=1.5,
-                                         use_sample_covariance=False, data_range=1.0)
+    want = metrics.structural_similarity(
+        a, b, channel_axis=0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0
+    )
     assert m.ssim(a, b) == pytest.approx(want, rel=1e-9)
     assert m.psnr(a, b) == pytest.approx(metrics.peak_signal_noise_ratio(a, b, data_range=1.0))

@@ -95,7 +95,7 @@ def test_output_sizes_any_input_size(scale):
         centre = model.synthesize(state, 0.0)
         mid = model.synthesize(state, 0.5)
     assert centre.shape == mid.shape == (1, 3, 20 * scale, 36 * scale)
-    assert 0.0 <= float(centre.min()) and float(centre.max()) <= 1.0
+    assert float(centre.min()) >= 0.0 and float(centre.max()) <= 1.0
     assert not torch.equal(centre, mid)
 
 
@@ -238,15 +238,21 @@ def test_he_init_keeps_activation_scale():
     assert float(conv.weight.std()) == pytest.approx(gain / (32 * 9) ** 0.5, rel=0.05)
     assert not conv.bias.any()
     torch.manual_seed(0)
-    x = sum(torch.nn.functional.interpolate(torch.rand(1, 3, 256 >> k, 256 >> k) * 2 - 1, size=(256, 256),
-                                            mode="bilinear") for k in (3, 4, 5)) / 3  # smooth texture
+    x = (
+        sum(
+            torch.nn.functional.interpolate(
+                torch.rand(1, 3, 256 >> k, 256 >> k) * 2 - 1, size=(256, 256), mode="bilinear"
+            )
+            for k in (3, 4, 5)
+        )
+        / 3
+    )  # smooth texture
     pwc = build_model("lite").pwcnet
     with torch.no_grad():
         feats = pwc._pyramid(x)
     # Level-5 features: about 0.25-0.7 x the input's scale with He init, under 0.08 x with
     # PyTorch's default init (4 seeds each).
     assert float(feats[4].std()) > 0.15 * float(x.std())
-
 
 
 def test_normalised_cost_volume_is_cosine_similarity():

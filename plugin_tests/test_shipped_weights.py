@@ -9,17 +9,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vsstvun.checkpoint import default_weights_path, load_model
 from vsstvun.data.degrade import degrade
 from vsstvun.eval.methods import upscale_bicubic
-from vsstvun.metrics import psnr_y
+from vsstvun.eval.metrics import psnr_y
+from vsstvun.weights import default_weights_path, load_model
 
 
 @pytest.fixture(scope="module")
 def photo() -> torch.Tensor:
     data = pytest.importorskip("skimage.data")
-    image = torch.from_numpy(data.astronaut()[96:288, 128:320].copy()).permute(2, 0, 1).float() / 255
-    return image  # (3, 192, 192)
+    return torch.from_numpy(data.astronaut()[96:288, 128:320].copy()).permute(2, 0, 1).float() / 255  # (3, 192, 192)
 
 
 @pytest.mark.parametrize("scale", [4, 2])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsstvun.streams import StreamPool
+from vsstvun.filter.streams import StreamPool
 
 
 def test_cpu_slots_bound_concurrency():

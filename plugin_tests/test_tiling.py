@@ -7,13 +7,15 @@ import pytest
 import torch
 from conftest import FakeModel, moving_frames
 
-from vsstvun.checkpoint import load_model
+from vsstvun.filter.tiling import TiledModel, plan_tiles
 from vsstvun.model import SIZE_MULTIPLE
-from vsstvun.tiling import TiledModel, plan_tiles
+from vsstvun.weights import load_model
 
 
-@pytest.mark.parametrize(("height", "width", "tiles", "overlap"),
-                         [(48, 64, (2, 1), 8), (64, 96, (2, 2), 16), (50, 70, (3, 2), 5), (40, 40, (4, 4), 0)])
+@pytest.mark.parametrize(
+    ("height", "width", "tiles", "overlap"),
+    [(48, 64, (2, 1), 8), (64, 96, (2, 2), 16), (50, 70, (3, 2), 5), (40, 40, (4, 4), 0)],
+)
 def test_plan_weights_sum_to_one_and_tiles_align(height, width, tiles, overlap):
     scale = 2
     plan = plan_tiles(height, width, scale, tiles, overlap, dtype=torch.float64)
@@ -34,8 +36,9 @@ def test_single_tile_plan_is_passthrough():
     assert (tile.y0, tile.y1, tile.x0, tile.x1, tile.weight) == (0, 48, 0, 64, None)
 
 
-@pytest.mark.parametrize(("tiles", "overlap", "message"),
-                         [((0, 1), 8, "tiles must be"), ((65, 1), 8, "exceed"), ((2, 2), -1, "overlap")])
+@pytest.mark.parametrize(
+    ("tiles", "overlap", "message"), [((0, 1), 8, "tiles must be"), ((65, 1), 8, "exceed"), ((2, 2), -1, "overlap")]
+)
 def test_plan_rejects(tiles, overlap, message):
     with pytest.raises(ValueError, match=message):
         plan_tiles(48, 64, 2, tiles, overlap)
@@ -67,8 +70,9 @@ def lite() -> torch.nn.Module:
     return load_model("lite", 2)
 
 
-@pytest.mark.parametrize(("t", "overlap", "worst", "mean"),
-                         [(0.0, 16, 5e-3, 1e-4), (0.5, 16, 5e-3, 1e-4), (0.5, 32, 1.5e-3, 1.5e-5)])
+@pytest.mark.parametrize(
+    ("t", "overlap", "worst", "mean"), [(0.0, 16, 5e-3, 1e-4), (0.5, 16, 5e-3, 1e-4), (0.5, 32, 1.5e-3, 1.5e-5)]
+)
 def test_tiled_matches_untiled_with_the_network(lite, t, overlap, worst, mean):
     """The real network has a large receptive field, so tiles cannot be bit-exact; with the
     overlap they must be close everywhere, and clearly closer than hard-edged tiles. The flows
@@ -91,5 +95,6 @@ def test_tiles_use_the_whole_frames_flows(lite):
         for tile, state in zip(plan, TiledModel(lite, plan).encode(frames), strict=True):
             h, w = tile.y1 - tile.y0, tile.x1 - tile.x0
             for mine, ref in ((state.f34, whole.f34), (state.f43, whole.f43)):
-                torch.testing.assert_close(mine[..., :h, :w], ref[..., tile.y0 : tile.y1, tile.x0 : tile.x1],
-                                           rtol=0, atol=0)
+                torch.testing.assert_close(
+                    mine[..., :h, :w], ref[..., tile.y0 : tile.y1, tile.x0 : tile.x1], rtol=0, atol=0
+                )

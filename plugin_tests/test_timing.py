@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from vsstvun.timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
+from vsstvun.filter.timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
 
 NTSC_FILM = Fraction(24000, 1001)
 
@@ -44,8 +44,10 @@ def test_target_fps_needs_constant_rate():
     assert resolve_factor(Fraction(0), 3) == 3  # a plain factor is fine for VFR
 
 
-@pytest.mark.parametrize(("src_len", "factor", "length"), [(8, 2, 16), (5, 3, 15), (7, Fraction(5, 2), 18),
-                                                          (2, Fraction(7, 4), 4), (10, 1, 10)])
+@pytest.mark.parametrize(
+    ("src_len", "factor", "length"),
+    [(8, 2, 16), (5, 3, 15), (7, Fraction(5, 2), 18), (2, Fraction(7, 4), 4), (10, 1, 10)],
+)
 def test_length_is_ceil(src_len, factor, length):
     assert Timing(src_len, Fraction(factor)).length == length
 
@@ -54,10 +56,21 @@ def test_integer_factor_positions_and_tail():
     timing = Timing(3, Fraction(4))
     got = [timing.position(n) for n in range(timing.length)]
     q = Fraction(1, 4)
-    assert got == [FramePosition(0, 0), FramePosition(0, q), FramePosition(0, 2 * q), FramePosition(0, 3 * q),
-                   FramePosition(1, 0), FramePosition(1, q), FramePosition(1, 2 * q), FramePosition(1, 3 * q),
-                   # tail after the last source frame: held (its space-only output)
-                   FramePosition(2, 0), FramePosition(2, 0), FramePosition(2, 0), FramePosition(2, 0)]
+    assert got == [
+        FramePosition(0, 0),
+        FramePosition(0, q),
+        FramePosition(0, 2 * q),
+        FramePosition(0, 3 * q),
+        FramePosition(1, 0),
+        FramePosition(1, q),
+        FramePosition(1, 2 * q),
+        FramePosition(1, 3 * q),
+        # tail after the last source frame: held (its space-only output)
+        FramePosition(2, 0),
+        FramePosition(2, 0),
+        FramePosition(2, 0),
+        FramePosition(2, 0),
+    ]
 
 
 def test_ntsc_film_to_60_sequence():

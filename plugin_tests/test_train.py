@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from vsstvun.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.model import build_model
+from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
@@ -21,20 +21,29 @@ def _batches(n: int, seed: int = 0, scale: int = 4, lr_side: int = 16):
     hr = lr_side * scale
     out = []
     for _ in range(n):
-        out.append({
-            "lr": torch.rand(2, 8, 3, lr_side, lr_side, generator=g),
-            "hr_centre": torch.rand(2, 3, hr, hr, generator=g),
-            "hr_next": torch.rand(2, 3, hr, hr, generator=g),
-            "ts": torch.rand(2, 1, generator=g) * 0.8 + 0.1,
-            "hr_t": torch.rand(2, 1, 3, hr, hr, generator=g),
-            "lr_t": torch.rand(2, 1, 3, lr_side, lr_side, generator=g),
-        })
+        out.append(
+            {
+                "lr": torch.rand(2, 8, 3, lr_side, lr_side, generator=g),
+                "hr_centre": torch.rand(2, 3, hr, hr, generator=g),
+                "hr_next": torch.rand(2, 3, hr, hr, generator=g),
+                "ts": torch.rand(2, 1, generator=g) * 0.8 + 0.1,
+                "hr_t": torch.rand(2, 1, 3, hr, hr, generator=g),
+                "lr_t": torch.rand(2, 1, 3, lr_side, lr_side, generator=g),
+            }
+        )
     return out
 
 
 def _cfg(tmp_path, **kw) -> TrainConfig:
-    base = dict(out_dir=tmp_path, stage1_iters=2, stage2_iters=3, batch_size=2, log_every=1, save_every=2,
-                weights=LossWeights(teacher=0.1))
+    base = dict(
+        out_dir=tmp_path,
+        stage1_iters=2,
+        stage2_iters=3,
+        batch_size=2,
+        log_every=1,
+        save_every=2,
+        weights=LossWeights(teacher=0.1),
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -95,8 +104,20 @@ def test_init_flow_takes_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     body = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
     flow = save_checkpoint(build_model("lite", 4), tmp_path / "x4.safetensors")
-    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, init=body, init_flow=flow,
-                     scale=2, lr=1e-9, min_lr=1e-9), _batches(1, scale=2))
+    out = train(
+        _cfg(
+            tmp_path / "run",
+            stage1_iters=0,
+            stage2_iters=1,
+            flow_only=True,
+            init=body,
+            init_flow=flow,
+            scale=2,
+            lr=1e-9,
+            min_lr=1e-9,
+        ),
+        _batches(1, scale=2),
+    )
     got, b, f = (load_checkpoint(p).state_dict() for p in (out, body, flow))
     for key in ("pwcnet.conv1a.0.weight", "pwcnet.predict_flow2.weight"):
         assert torch.allclose(got[key], f[key], atol=1e-3) and not torch.allclose(got[key], b[key], atol=1e-3)
@@ -118,7 +139,7 @@ def test_dis_teacher_recovers_a_translation():
     tex = torch.nn.functional.avg_pool2d(tex[None], 3, 1, 1)[0]  # smooth texture DIS can track
     shift = 8  # HR pixels to the right: frame 4 = frame 3 moved right
     hr3 = tex[:, :, 8:104][None]
-    hr4 = tex[:, :, 8 - shift:104 - shift][None]
+    hr4 = tex[:, :, 8 - shift : 104 - shift][None]
     f34, f43 = dis_flow_lr(hr3, hr4, scale=4)
     assert f34.shape == (1, 2, 24, 24)
     inner = (slice(None), slice(None), slice(6, -6), slice(6, -6))
@@ -128,8 +149,10 @@ def test_dis_teacher_recovers_a_translation():
 
 def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
-    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, flow_only=True, init=init, lr=1e-2, min_lr=1e-2),
-                _batches(3))
+    out = train(
+        _cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, flow_only=True, init=init, lr=1e-2, min_lr=1e-2),
+        _batches(3),
+    )
     before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
     changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
     assert changed == {"pwcnet"}
@@ -139,8 +162,19 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
 
 def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
-    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, freeze_flow=True, init=init, lr=1e-2,
-                     min_lr=1e-2, flow_upsample=4), _batches(3))
+    out = train(
+        _cfg(
+            tmp_path / "run",
+            stage1_iters=0,
+            stage2_iters=3,
+            freeze_flow=True,
+            init=init,
+            lr=1e-2,
+            min_lr=1e-2,
+            flow_upsample=4,
+        ),
+        _batches(3),
+    )
     assert load_checkpoint(out).config.flow_upsample == 4  # the override is recorded in the file
     before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
     changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
@@ -179,10 +213,20 @@ def test_reset_flow_restarts_only_the_flow_net(tmp_path):
         for p in trained.parameters():
             p.add_(0.5)  # stand-in for trained weights: every bias non-zero
     init = save_checkpoint(trained, tmp_path / "init.safetensors")
-    out = train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, init=init, reset_flow=True,
-                     lr=1e-9, min_lr=1e-9), _batches(1))
+    out = train(
+        _cfg(
+            tmp_path / "run",
+            stage1_iters=0,
+            stage2_iters=1,
+            flow_only=True,
+            init=init,
+            reset_flow=True,
+            lr=1e-9,
+            min_lr=1e-9,
+        ),
+        _batches(1),
+    )
     got, ref = load_checkpoint(out).state_dict(), load_checkpoint(init).state_dict()
     assert got["pwcnet.conv1a.0.bias"].abs().max() < 1e-3  # He init: zero biases
     assert not torch.allclose(got["pwcnet.conv1a.0.weight"], ref["pwcnet.conv1a.0.weight"], atol=1e-2)
     assert torch.allclose(got["encoder.conv.0.bias"], ref["encoder.conv.0.bias"], atol=1e-3)
-

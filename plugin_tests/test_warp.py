@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vsstvun import warp
-from vsstvun.correlation import correlation, correlation_torch
-from vsstvun.warp import backward_warp, flow_to_time
+from vsstvun.model.ops import warp
+from vsstvun.model.ops.correlation import correlation, correlation_torch
+from vsstvun.model.ops.warp import backward_warp, flow_to_time
 
 
 def test_flow_to_time_endpoints():
@@ -90,7 +90,7 @@ def test_backend_selection():
 
 
 def test_warp_to_time_endpoints_and_blend():
-    from vsstvun.warp import warp_to_time
+    from vsstvun.model.ops.warp import warp_to_time
 
     torch.manual_seed(1)
     x3, x4 = torch.rand(2, 1, 3, 10, 12).unbind(0)

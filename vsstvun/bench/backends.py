@@ -14,9 +14,9 @@ from statistics import median
 
 import torch
 
-from ..correlation import correlation
 from ..model import SIZE_MULTIPLE
-from ..warp import backward_warp, cupy_available, set_backend
+from ..model.ops.correlation import correlation
+from ..model.ops.warp import backward_warp, cupy_available, set_backend
 from .cache_payoff import cached_ms_per_frame, cached_window
 from .report import Skipped, ms
 from .runtime import Runtime, output_times

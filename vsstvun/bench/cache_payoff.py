@@ -8,6 +8,7 @@ Each extra intermediate frame should cost about one decoder pass (``synthesize``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from statistics import median
 
@@ -52,7 +53,7 @@ class CachePayoff:
 def cached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> tuple[float, list[float]]:
     """Seconds of one window's encode and of each of its ``synthesize`` calls."""
     state, encode_s = clock.timed(lambda: model.encode_window(window))
-    return encode_s, [clock.timed(lambda: model.synthesize(state, t))[1] for t in times]
+    return encode_s, [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
 
 
 def uncached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> float:
@@ -75,7 +76,7 @@ def cache_payoff(rt: Runtime) -> CachePayoff:
     n_frames = rt.config.frames * len(times)
     cached_ms = median(cached_ms_per_frame(cached))
     uncached_ms = median(1000 * sum(rep) / n_frames for rep in uncached)
-    synth = [s for rep in cached for _, ss in rep for t, s in zip(times, ss) if t > 0]
+    synth = [s for rep in cached for _, ss in rep for t, s in zip(times, ss, strict=True) if t > 0]
     return CachePayoff(
         title=TITLE,
         factor=rt.config.factor,

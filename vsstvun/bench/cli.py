@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..model import PRESETS
-from ..warp import BACKENDS
+from ..model.ops.warp import BACKENDS
 from .config import DEVICES, PRECISIONS, SUITES, BenchConfig, parse_size
 from .report import write_json
 from .run import run_bench
@@ -27,9 +27,12 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m vsstvun.bench", description="Speed and peak memory of STVUN: cache payoff, VapourSynth "
-                                "glue, torch vs CuPy kernels and a per-stage profile.",
-                                epilog="Without --suite one run of the defaults: " + BenchConfig().title())
+    p = argparse.ArgumentParser(
+        prog="python -m vsstvun.bench",
+        description="Speed and peak memory of STVUN: cache payoff, VapourSynth "
+        "glue, torch vs CuPy kernels and a per-stage profile.",
+        epilog="Without --suite one run of the defaults: " + BenchConfig().title(),
+    )
     p.add_argument("--suite", choices=sorted(SUITES), help="named set of runs (cpu: README numbers; gpu: needs CUDA)")
     p.add_argument("--size", type=_size, help="input size WxH, e.g. 480x270")
     p.add_argument("--scale", type=int, choices=(2, 4))
@@ -43,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, help="input frames per repeat (>= 2)")
     p.add_argument("--model-path", help="checkpoint; default: random init of the preset")
     p.add_argument("--channels-last", action="store_true", default=None)
-    p.add_argument("--compile", action="store_true", default=None, help="torch.compile the sub-modules (compiles during warm-up: use --warmup 2 or more)")
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        default=None,
+        help="torch.compile the sub-modules (compiles during warm-up: use --warmup 2 or more)",
+    )
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     return p

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..model import PRESETS
 from ..model.config import SCALES
-from ..warp import BACKENDS
+from ..model.ops.warp import BACKENDS
 
 PRECISIONS = ("fp32", "fp16")
 DEVICES = ("cpu", "cuda")
@@ -76,23 +76,25 @@ class BenchConfig:
     def out_size(self) -> tuple[int, int]:
         return self.size[0] * self.scale, self.size[1] * self.scale
 
-    def replace(self, **changes: object) -> "BenchConfig":
+    def replace(self, **changes: object) -> BenchConfig:
         return dataclasses.replace(self, **changes)
 
     def title(self) -> str:
         (w, h), (ow, oh) = self.size, self.out_size
-        flags = "".join(f", {name}" for name, on in (("channels_last", self.channels_last),
-                                                      ("compile", self.compile)) if on)
-        return f"{self.preset} x{self.scale}, {w}x{h} -> {ow}x{oh}, factor {self.factor}, " \
-               f"{self.device} {self.precision}{flags}"
+        flags = "".join(
+            f", {name}" for name, on in (("channels_last", self.channels_last), ("compile", self.compile)) if on
+        )
+        return (
+            f"{self.preset} x{self.scale}, {w}x{h} -> {ow}x{oh}, factor {self.factor}, "
+            f"{self.device} {self.precision}{flags}"
+        )
 
 
 SUITES: dict[str, list[BenchConfig]] = {
     # "lite on this 2-core machine": kept to a few minutes, hence 2 repeats of 2 windows.
     "cpu": [BenchConfig()],
     "gpu": [
-        BenchConfig(size=(960, 540), preset=preset, device="cuda", precision=precision,
-                    warmup=2, repeats=5, frames=8)
+        BenchConfig(size=(960, 540), preset=preset, device="cuda", precision=precision, warmup=2, repeats=5, frames=8)
         for preset in ("full", "lite")
         for precision in ("fp16", "fp32")
     ],

@@ -2,7 +2,7 @@
 
 Both sides load the same weights file the same way (no channels_last / compile: the filter
 does not use them) and do the same model work: one ``encode_window`` per source frame and one
-``synthesize`` per output frame, at the times :class:`vsstvun.timing.Timing` assigns (so the
+``synthesize`` per output frame, at the times :class:`vsstvun.filter.timing.Timing` assigns (so the
 tail frames after the last source frame are the same cheap t = 0 crops on both sides).
 The direct loop keeps its frames on the device; the filter's overhead therefore includes the
 device-to-host copy, frame fetching, scene-change checks and VapourSynth's scheduling.
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..filter.timing import Timing
 from ..model import STVUN
-from ..timing import Timing
 from .clock import Clock
 from .memory import PeakMemory, PeakTracker
 from .report import Skipped, memory, per_frame
@@ -49,8 +49,10 @@ class FilterGlue:
     def rows(self) -> list[tuple[str, str]]:
         clip = f"{self.source_frames} -> {self.output_frames} frames"
         return [
-            (f"vsstvun.stvun, all output frames ({clip}, {self.vs_threads} VS threads)",
-             per_frame(self.filter_ms_per_frame)),
+            (
+                f"vsstvun.stvun, all output frames ({clip}, {self.vs_threads} VS threads)",
+                per_frame(self.filter_ms_per_frame),
+            ),
             ("direct encode_window + synthesize loop", per_frame(self.direct_ms_per_frame)),
             ("glue overhead", f"{self.overhead_pct:+.1f} %"),
             ("memory (filter)", memory(self.peak_memory)),
@@ -86,19 +88,31 @@ def filter_glue(rt: Runtime) -> FilterGlue | Skipped:
     try:
         import vapoursynth as vs
 
-        from ..filter import stvun
+        from ..filter.plugin import stvun
     except ImportError as exc:
         return Skipped(TITLE, f"the VapourSynth filter is not importable ({exc})")
     if rt.device.type == "cpu" and torch.cuda.is_available():
-        return Skipped(TITLE, "the filter always picks CUDA when it is available, so it cannot be timed on the CPU here")
+        return Skipped(
+            TITLE, "the filter always picks CUDA when it is available, so it cannot be timed on the CPU here"
+        )
     cfg = rt.config
     width, height = cfg.size
-    clip = vs.core.std.BlankClip(width=width, height=height, length=cfg.frames, color=[0.5, 0.5, 0.5],
-                                 format=vs.RGBH if rt.dtype == torch.float16 else vs.RGBS)
+    clip = vs.core.std.BlankClip(
+        width=width,
+        height=height,
+        length=cfg.frames,
+        color=[0.5, 0.5, 0.5],
+        format=vs.RGBH if rt.dtype == torch.float16 else vs.RGBS,
+    )
 
     def make_node() -> VideoNode:
-        return stvun(clip, scale=cfg.scale, factor_num=cfg.factor, model_path=str(rt.weights),
-                     device_index=rt.device.index if rt.device.type == "cuda" else None)
+        return stvun(
+            clip,
+            scale=cfg.scale,
+            factor_num=cfg.factor,
+            model_path=str(rt.weights),
+            device_index=rt.device.index if rt.device.type == "cuda" else None,
+        )
 
     timing = Timing(cfg.frames, Fraction(cfg.factor))
     direct = rt.load_network(channels_last=False, compile=False)

@@ -54,7 +54,7 @@ class PeakTracker:
         self._baseline = 0
         self._reset = True
 
-    def __enter__(self) -> "PeakTracker":
+    def __enter__(self) -> PeakTracker:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
             torch.cuda.reset_peak_memory_stats(self.device)
@@ -64,8 +64,9 @@ class PeakTracker:
             self._baseline = _status_bytes("VmRSS")
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
             source, peak = "cuda max_memory_allocated", torch.cuda.max_memory_allocated(self.device)

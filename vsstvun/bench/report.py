@@ -49,8 +49,10 @@ class RunResult:
             "config": self.config,
             "env": self.env,
             "notes": self.notes,
-            "sections": {key: {"skipped": isinstance(s, Skipped), **dataclasses.asdict(s)}  # type: ignore[call-overload]
-                         for key, s in self.sections.items()},
+            "sections": {
+                key: {"skipped": isinstance(s, Skipped), **dataclasses.asdict(s)}  # type: ignore[call-overload]
+                for key, s in self.sections.items()
+            },
         }
 
     def markdown(self) -> str:

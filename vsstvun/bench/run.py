@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .. import warp
+from ..model.ops import warp
 from .backends import backends
 from .breakdown import breakdown
 from .cache_payoff import cache_payoff
@@ -55,8 +55,11 @@ def _environment(rt: Runtime) -> dict[str, object]:
 
 def _notes(rt: Runtime, env: dict[str, object]) -> list[str]:
     cfg, net = rt.config, rt.model.config
-    weights = (f"random init of the {net.preset} preset (speed does not depend on the weights)" if rt.random_init
-               else f"{rt.weights} ({net.preset} x{net.scale})")
+    weights = (
+        f"random init of the {net.preset} preset (speed does not depend on the weights)"
+        if rt.random_init
+        else f"{rt.weights} ({net.preset} x{net.scale})"
+    )
     return [
         f"weights: {weights}",
         f"device: {env['device']}, {env['torch_threads']} torch threads ({env['cpu_count']} CPUs, load average "

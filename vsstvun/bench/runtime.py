@@ -2,7 +2,7 @@
 
 The weights always come from a file -- the user's ``--model-path`` or a random-init checkpoint
 of the preset written to a temporary directory -- so the direct model and the VapourSynth
-filter load the very same network through :func:`vsstvun.checkpoint.load_model`.
+filter load the very same network through :func:`vsstvun.weights.load_model`.
 Random weights are fine: the network is dense, its speed does not depend on the values.
 """
 
@@ -18,9 +18,10 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..checkpoint import load_model, save_checkpoint
 from ..model import STVUN, build_model
-from ..warp import get_backend, set_backend
+from ..model.checkpoint import save_checkpoint
+from ..model.ops.warp import get_backend, set_backend
+from ..weights import load_model
 from .clock import Clock
 from .config import BenchConfig
 
@@ -56,8 +57,13 @@ class Runtime:
         Compilation is per sub-module so that ``encode_window``/``synthesize`` (not ``forward``)
         benefit and the output time ``t``, a Python float, never becomes a graph constant.
         """
-        net = load_model(model=self.config.preset, scale=self.config.scale, model_path=self.weights,
-                         device=self.device, half=self.dtype == torch.float16)
+        net = load_model(
+            model=self.config.preset,
+            scale=self.config.scale,
+            model_path=self.weights,
+            device=self.device,
+            half=self.dtype == torch.float16,
+        )
         if channels_last:
             net = net.to(memory_format=torch.channels_last)
         if compile:
@@ -85,8 +91,9 @@ class Runtime:
         for _ in self.iterate(range(self.config.warmup), f"{desc}: warm-up"):
             one()
 
-    def repeat[T](self, one: Callable[[], T], desc: str, windows: int | None = None,
-                  warm: bool = True) -> list[list[T]]:
+    def repeat[T](
+        self, one: Callable[[], T], desc: str, windows: int | None = None, warm: bool = True
+    ) -> list[list[T]]:
         """``warmup`` untimed calls of ``one``, then ``repeats`` x ``windows`` recorded calls.
 
         ``windows`` defaults to the config's ``frames`` (one window per input frame); ``warm=False``
@@ -96,8 +103,10 @@ class Runtime:
         windows = cfg.frames if windows is None else windows
         if warm:
             self.warm_up(one, desc)
-        return [[one() for _ in self.iterate(range(windows), f"{desc}: repeat {r + 1}/{cfg.repeats}")]
-                for r in range(cfg.repeats)]
+        return [
+            [one() for _ in self.iterate(range(windows), f"{desc}: repeat {r + 1}/{cfg.repeats}")]
+            for r in range(cfg.repeats)
+        ]
 
 
 def _device(name: str) -> torch.device:
@@ -118,8 +127,10 @@ def open_runtime(config: BenchConfig, progress: bool = False) -> Iterator[Runtim
         with tempfile.TemporaryDirectory(prefix="vsstvun-bench-") as tmp:
             if config.model_path is None:
                 torch.manual_seed(0)
-                weights = save_checkpoint(build_model(config.preset, config.scale),
-                                          Path(tmp) / f"random_{config.preset}_x{config.scale}.safetensors")
+                weights = save_checkpoint(
+                    build_model(config.preset, config.scale),
+                    Path(tmp) / f"random_{config.preset}_x{config.scale}.safetensors",
+                )
             else:
                 weights = Path(config.model_path)
             dtype = torch.float16 if config.precision == "fp16" else torch.float32

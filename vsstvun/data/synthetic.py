@@ -73,13 +73,17 @@ class MotionRange:
     #: that many photo pixels): more detail per patch from large photos, fewer flat crops.
     max_density: float = 3.0
 
-    def faster(self, factor: float) -> "MotionRange":
+    def faster(self, factor: float) -> MotionRange:
         """The same range with speeds and accelerations times ``factor`` (e.g. to train a flow
         net for the large motions of fast footage)."""
         if factor <= 0:
             raise ValueError(f"motion factor must be positive, got {factor}")
-        return dataclasses.replace(self, max_speed=self.max_speed * factor, max_accel=self.max_accel * factor,
-                                   sprite_speed=self.sprite_speed * factor)
+        return dataclasses.replace(
+            self,
+            max_speed=self.max_speed * factor,
+            max_accel=self.max_accel * factor,
+            sprite_speed=self.sprite_speed * factor,
+        )
 
     def draw(self, rng: np.random.Generator, speed: float) -> Motion:
         v = _random_vector(rng, speed)
@@ -181,8 +185,7 @@ class SyntheticScene:
         alpha = _ellipse_alpha(lh, lw)[..., None]
         rgba = np.concatenate([patch.astype(np.float32) * alpha, alpha], axis=-1)
         position = np.array([rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h])
-        return _Layer(rgba, np.array([(lw - 1) / 2, (lh - 1) / 2]), position,
-                      motion.draw(rng, motion.sprite_speed))
+        return _Layer(rgba, np.array([(lw - 1) / 2, (lh - 1) / 2]), position, motion.draw(rng, motion.sprite_speed))
 
     def render(self, t: float) -> np.ndarray:
         """The frame at continuous time ``t`` (frames X0..X7 are t = 0..7)."""

@@ -98,8 +98,18 @@ def _read_vapoursynth(path: Path, start: int, stop: int | None, max_frames: int 
 
 
 def _probe(path: Path) -> dict[str, object]:
-    cmd = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-           "stream=width,height,color_space,color_range", "-of", "json", str(path)]
+    cmd = [
+        "ffprobe",
+        "-v",
+        "error",
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "stream=width,height,color_space,color_range",
+        "-of",
+        "json",
+        str(path),
+    ]
     streams = json.loads(subprocess.run(cmd, capture_output=True, check=True, text=True).stdout)["streams"]
     if not streams:
         raise ValueError(f"no video stream in {path}")

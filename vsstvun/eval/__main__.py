@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from ..data.shots import CUT_THRESHOLD
-from ..model.config import FLOW_UPSAMPLES
 from ..data.video import read_video
+from ..model.config import FLOW_UPSAMPLES
 from .protocol import evaluate
 from .report import write_report
 
@@ -26,9 +26,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--crop", type=int, default=0, help="pixels shaved off every border before scoring")
     p.add_argument("--device", default="cpu")
     p.add_argument("--half", action="store_true", help="run the model in float16 (CUDA)")
-    p.add_argument("--flow-upsample", type=int, default=None, choices=FLOW_UPSAMPLES,
-                   help="run the flow net on LR frames upsampled by this instead of the weights' own setting "
-                        "(an ablation; no tensor shape depends on it)")
+    p.add_argument(
+        "--flow-upsample",
+        type=int,
+        default=None,
+        choices=FLOW_UPSAMPLES,
+        help="run the flow net on LR frames upsampled by this instead of the weights' own setting "
+        "(an ablation; no tensor shape depends on it)",
+    )
     p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
     p.add_argument("--out", required=True, type=Path, help="folder for eval.json, eval.md, eval.png")
     return p.parse_args(argv)
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     model = None
     if args.model != "none":
-        from ..checkpoint import load_model
+        from ..weights import load_model
 
         try:
             model = load_model(args.model, args.scale, args.model_path, args.device, args.half)
@@ -48,11 +53,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.flow_upsample is not None:
             model.config = dataclasses.replace(model.config, flow_upsample=args.flow_upsample)
     frames = read_video(args.video, start=args.start, max_frames=args.frames)
-    result = evaluate(model, frames, args.scale, args.time_factor, args.crop, device=args.device,
-                      cut_threshold=None if args.no_cuts else CUT_THRESHOLD, progress=True)
-    result["config"] |= {"video": str(args.video), "start": args.start, "model": args.model,
-                         "model_path": str(args.model_path) if args.model_path else None,
-                         "flow_upsample": model.config.flow_upsample if model else None}
+    result = evaluate(
+        model,
+        frames,
+        args.scale,
+        args.time_factor,
+        args.crop,
+        device=args.device,
+        cut_threshold=None if args.no_cuts else CUT_THRESHOLD,
+        progress=True,
+    )
+    result["config"] |= {
+        "video": str(args.video),
+        "start": args.start,
+        "model": args.model,
+        "model_path": str(args.model_path) if args.model_path else None,
+        "flow_upsample": model.config.flow_upsample if model else None,
+    }
     print(write_report(result, args.out))
     return 0
 

@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 import torch
 
-from ..dis import dis_both_ways
+from ..data.dis import dis_both_ways
 from ..model import STVUN
-from ..warp import flow_to_time
+from ..model.ops.warp import flow_to_time
 
 
 class Method(Protocol):
@@ -41,8 +41,13 @@ def upscale_bicubic(lr: torch.Tensor, scale: int) -> np.ndarray:
     img = lr.detach().float().cpu().permute(1, 2, 0).numpy()
     h, w = img.shape[:2]
     to_src = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
-    up = cv2.warpAffine(img, to_src, (w * scale, h * scale), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                        borderMode=cv2.BORDER_REPLICATE)
+    up = cv2.warpAffine(
+        img,
+        to_src,
+        (w * scale, h * scale),
+        flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     return np.clip(up, 0.0, 1.0)
 
 
@@ -84,7 +89,7 @@ def _remap(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
 
 class BicubicFlow(BicubicBlend):
     """Bicubic in space; in time, OpenCV DIS flow between the upscaled X3 and X4 (both ways),
-    taken to time t with the model's own quadratic formula (:func:`vsstvun.warp.flow_to_time`),
+    taken to time t with the model's own quadratic formula (:func:`vsstvun.model.ops.warp.flow_to_time`),
     then backward warping and a (1 - t, t) blend -- STVUN's pipeline with classical parts."""
 
     name = "bicubic+DIS"

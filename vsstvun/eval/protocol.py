@@ -21,10 +21,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .. import metrics, scenechange
+from .. import scenechange
 from ..data.degrade import crop_to_scale, degrade
 from ..data.shots import CUT_THRESHOLD, cut_flags
 from ..model import STVUN
+from . import metrics
 from .methods import BicubicBlend, BicubicFlow, Method, ModelMethod
 
 METRICS = {
@@ -110,8 +111,9 @@ def evaluate(
         raise ValueError(f"method names must be unique, got {names}")
 
     ts = [j / time_factor for j in range(1, time_factor)]
-    rows: dict[str, dict[str, list[dict[str, float]]]] = {m.name: {"centre": []} | {str(t): [] for t in ts}
-                                                         for m in methods}
+    rows: dict[str, dict[str, list[dict[str, float]]]] = {
+        m.name: {"centre": []} | {str(t): [] for t in ts} for m in methods
+    }
     seconds = dict.fromkeys(names, 0.0)
 
     def score(name: str, key: str, out: torch.Tensor, target: torch.Tensor) -> None:

@@ -15,8 +15,10 @@ COLUMNS = (("psnr_y", "PSNR-Y", 2), ("ssim_y", "SSIM-Y", 4), ("psnr_rgb", "PSNR-
 def markdown(result: dict) -> str:
     """One row per method and frame group (centre / intermediate / all), one column per metric."""
     c = result["config"]
-    title = (f"x{c['scale']} space, x{c['time_factor']} time, {c['frames']} frames "
-             f"{c['hr_size'][1]}x{c['hr_size'][0]}, crop {c['crop']} px")
+    title = (
+        f"x{c['scale']} space, x{c['time_factor']} time, {c['frames']} frames "
+        f"{c['hr_size'][1]}x{c['hr_size'][0]}, crop {c['crop']} px"
+    )
     head = "| method | frames | n | " + " | ".join(label for _, label, _ in COLUMNS) + " |"
     lines = [f"**{title}**", "", head, "|" + "---|" * (3 + len(COLUMNS))]
     for name, res in result["methods"].items():

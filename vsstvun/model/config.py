@@ -65,14 +65,14 @@ class ModelConfig:
         """Encoder levels feeding EFST and the decoder (fixed by the paper)."""
         return 4
 
-    def with_scale(self, scale: int) -> "ModelConfig":
+    def with_scale(self, scale: int) -> ModelConfig:
         return dataclasses.replace(self, scale=scale)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
+    def from_dict(cls, d: dict) -> ModelConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - fields
         if unknown:

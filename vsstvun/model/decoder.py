@@ -32,9 +32,7 @@ class Decoder(nn.Module):
         self.levels = levels
         self.scale = scale
 
-    def forward(
-        self, targets: list[torch.Tensor], refs: list[torch.Tensor]
-    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+    def forward(self, targets: list[torch.Tensor], refs: list[torch.Tensor]) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Return (decoded features per level, HR residual)."""
         decoded: list[torch.Tensor] = []
         for k in range(self.levels):

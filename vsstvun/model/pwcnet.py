@@ -10,10 +10,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..correlation import correlation
-from ..warp import backward_warp
 from .blocks import LRELU_SLOPE, conv
 from .config import ModelConfig
+from .ops.correlation import correlation
+from .ops.warp import backward_warp
 
 #: Flow magnitude scaling when handing an upsampled coarse flow to the next level (NVlabs).
 _LEVEL_WARP_SCALE = {5: 0.625, 4: 1.25, 3: 2.5, 2: 5.0}
@@ -65,7 +65,7 @@ class PWCNet(nn.Module):
             if lvl > 2:
                 self.add_module(f"upfeat{lvl}", _deconv(od + dense_total, 2))
         acc = nd + ch[1] + 4 + dense_total
-        for i, (c, dil) in enumerate(zip(cfg.pwc_context, (1, 2, 4, 8, 16, 1)), start=1):
+        for i, (c, dil) in enumerate(zip(cfg.pwc_context, (1, 2, 4, 8, 16, 1), strict=True), start=1):
             self.add_module(f"dc_conv{i}", conv(acc, c, 3, dilation=dil))
             acc = c
         self.dc_conv7 = _predict_flow(acc)

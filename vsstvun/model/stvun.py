@@ -15,12 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..warp import warp_to_time
 from .blocks import init_weights
 from .config import FLOW_UPSAMPLES, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
+from .ops.warp import warp_to_time
 from .pwcnet import NVLABS_UNIT, PWCNet
 
 #: PWC-Net pools its input 6 times: its input sides must be multiples of 64 pixels.
@@ -137,7 +137,7 @@ class STVUN(nn.Module):
             flows = F.interpolate(flows, scale_factor=r, mode="bilinear", align_corners=False) * r
         return flows[..., :h, :w], [c.float() * (NVLABS_UNIT / k) for c in coarse]
 
-    def half_keep_flow(self) -> "STVUN":
+    def half_keep_flow(self) -> STVUN:
         """fp16 everywhere except the flow estimator, whose small cost-volume values and
         coarse-to-fine flow sums lose accuracy in fp16."""
         self.half()
@@ -197,8 +197,11 @@ class STVUN(nn.Module):
         """Features and LR frame at time t, warped from X3 and X4 and blended by distance in time."""
         # One warp per side for all levels and the LR frame together.
         blended = warp_to_time(
-            torch.cat(state.feats3 + [state.lr3], dim=1), torch.cat(state.feats4 + [state.lr4], dim=1),
-            state.f34, state.f43, t,
+            torch.cat(state.feats3 + [state.lr3], dim=1),
+            torch.cat(state.feats4 + [state.lr4], dim=1),
+            state.f34,
+            state.f43,
+            t,
         )
         sizes = [f.shape[1] for f in state.feats3] + [3]
         *feats, lr = blended.split(sizes, dim=1)

@@ -29,8 +29,12 @@ from .losses import LossWeights
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m vsstvun.train", description="Two-stage STVUN training.")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, log, exported weights)")
-    p.add_argument("--source", action="append", default=None,
-                   help="video file, frame folder or photo folder/file (repeatable); default: offline sample media")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=None,
+        help="video file, frame folder or photo folder/file (repeatable); default: offline sample media",
+    )
     p.add_argument("--hold-out", type=int, default=BBB_HOLD_OUT, help="final frames of each clip kept for evaluation")
     p.add_argument("--preset", default="lite")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
@@ -45,12 +49,25 @@ def _args() -> argparse.Namespace:
     p.add_argument("--w-frame", type=float, default=1.0)
     p.add_argument("--w-motion", type=float, default=1.0)
     p.add_argument("--w-teacher", type=float, default=0.05, help="DIS teacher-flow weight (0 = off)")
-    p.add_argument("--w-pyramid", type=float, default=0.0,
-                   help="teacher flow on PWC-Net's coarse levels (flow-only stage; 0 = off)")
-    p.add_argument("--strides", type=int, nargs="+", default=list(SampleConfig.strides),
-                   help="video frame steps between inputs (larger: faster motion)")
-    p.add_argument("--motion-scale", type=float, default=1.0,
-                   help="multiply the synthetic scenes' camera and sprite speeds and accelerations")
+    p.add_argument(
+        "--w-pyramid",
+        type=float,
+        default=0.0,
+        help="teacher flow on PWC-Net's coarse levels (flow-only stage; 0 = off)",
+    )
+    p.add_argument(
+        "--strides",
+        type=int,
+        nargs="+",
+        default=list(SampleConfig.strides),
+        help="video frame steps between inputs (larger: faster motion)",
+    )
+    p.add_argument(
+        "--motion-scale",
+        type=float,
+        default=1.0,
+        help="multiply the synthetic scenes' camera and sprite speeds and accelerations",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
@@ -58,17 +75,36 @@ def _args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
     p.add_argument("--save-every", type=int, default=100)
-    p.add_argument("--flow-only", action="store_true",
-                   help="train only the flow net on L_M + teacher flow (use with --init and --stage1-iters 0)")
-    p.add_argument("--init", type=Path, default=None,
-                   help="start from these weights (same-shaped tensors only), e.g. x4 weights for an x2 run")
-    p.add_argument("--init-flow", type=Path, default=None,
-                   help="take the flow net from these weights (after --init), e.g. an x4-trained flow net for x2")
+    p.add_argument(
+        "--flow-only",
+        action="store_true",
+        help="train only the flow net on L_M + teacher flow (use with --init and --stage1-iters 0)",
+    )
+    p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from these weights (same-shaped tensors only), e.g. x4 weights for an x2 run",
+    )
+    p.add_argument(
+        "--init-flow",
+        type=Path,
+        default=None,
+        help="take the flow net from these weights (after --init), e.g. an x4-trained flow net for x2",
+    )
     p.add_argument("--reset-flow", action="store_true", help="start the flow net from scratch (after --init)")
-    p.add_argument("--flow-upsample", type=int, default=None, choices=FLOW_UPSAMPLES,
-                   help="run the flow net on LR frames upsampled by this (default: the preset's)")
-    p.add_argument("--freeze-flow", action="store_true",
-                   help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)")
+    p.add_argument(
+        "--flow-upsample",
+        type=int,
+        default=None,
+        choices=FLOW_UPSAMPLES,
+        help="run the flow net on LR frames upsampled by this (default: the preset's)",
+    )
+    p.add_argument(
+        "--freeze-flow",
+        action="store_true",
+        help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)",
+    )
     return p.parse_args()
 
 
@@ -77,21 +113,59 @@ def main() -> None:
     if a.threads:
         torch.set_num_threads(a.threads)
     sources = a.source or default_training_sources()
-    sample_cfg = SampleConfig(scale=a.scale, patch=a.patch, num_targets=a.targets, strides=tuple(a.strides),
-                              motion=MotionRange().faster(a.motion_scale))
+    sample_cfg = SampleConfig(
+        scale=a.scale,
+        patch=a.patch,
+        num_targets=a.targets,
+        strides=tuple(a.strides),
+        motion=MotionRange().faster(a.motion_scale),
+    )
     total = a.stage1_iters + a.stage2_iters
-    dataset = build_training_set(sources, sample_cfg, length=total * a.batch_size, seed=a.seed,
-                                 hold_out=a.hold_out, synthetic_fraction=a.synthetic_fraction)
-    loader = DataLoader(dataset, batch_size=a.batch_size, shuffle=False, num_workers=a.workers,
-                        drop_last=True, persistent_workers=a.workers > 0)
+    dataset = build_training_set(
+        sources,
+        sample_cfg,
+        length=total * a.batch_size,
+        seed=a.seed,
+        hold_out=a.hold_out,
+        synthetic_fraction=a.synthetic_fraction,
+    )
+    loader = DataLoader(
+        dataset,
+        batch_size=a.batch_size,
+        shuffle=False,
+        num_workers=a.workers,
+        drop_last=True,
+        persistent_workers=a.workers > 0,
+    )
     cfg = TrainConfig(
-        out_dir=a.out, preset=a.preset, scale=a.scale, stage1_iters=a.stage1_iters, stage2_iters=a.stage2_iters,
-        batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=a.device, amp=a.amp,
+        out_dir=a.out,
+        preset=a.preset,
+        scale=a.scale,
+        stage1_iters=a.stage1_iters,
+        stage2_iters=a.stage2_iters,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        seed=a.seed,
+        device=a.device,
+        amp=a.amp,
         weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid),
-        save_every=a.save_every, max_minutes=a.max_minutes, init=a.init, flow_only=a.flow_only, init_flow=a.init_flow,
-        reset_flow=a.reset_flow, freeze_flow=a.freeze_flow, flow_upsample=a.flow_upsample,
-        data={"sources": [str(p) for p in sources], "patch": a.patch, "targets": a.targets, "strides": a.strides,
-              "motion_scale": a.motion_scale, "synthetic_fraction": a.synthetic_fraction, "hold_out": a.hold_out},
+        save_every=a.save_every,
+        max_minutes=a.max_minutes,
+        init=a.init,
+        flow_only=a.flow_only,
+        init_flow=a.init_flow,
+        reset_flow=a.reset_flow,
+        freeze_flow=a.freeze_flow,
+        flow_upsample=a.flow_upsample,
+        data={
+            "sources": [str(p) for p in sources],
+            "patch": a.patch,
+            "targets": a.targets,
+            "strides": a.strides,
+            "motion_scale": a.motion_scale,
+            "synthetic_fraction": a.synthetic_fraction,
+            "hold_out": a.hold_out,
+        },
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..checkpoint import load_checkpoint, save_checkpoint
 from ..model import build_model
 from ..model.blocks import init_weights
+from ..model.checkpoint import load_checkpoint, save_checkpoint
 from .losses import LossWeights, flow_loss, full_loss, spatial_loss
 from .teacher import dis_flow_lr
 
@@ -123,8 +123,9 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
 
     def save() -> None:
-        torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "step": step,
-                    "rng": torch.get_rng_state()}, ckpt)
+        torch.save(
+            {"model": model.state_dict(), "optim": opt.state_dict(), "step": step, "rng": torch.get_rng_state()}, ckpt
+        )
         save_checkpoint(model, export_path(cfg), half=True, extra={"train_step": str(step)})
 
     total = cfg.stage1_iters + cfg.stage2_iters
@@ -155,8 +156,13 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
             bar.update(1)
             if step % cfg.log_every == 0 or step == total:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in parts.items()}, refresh=False)
-                rec = {"step": step, "stage": stage, "lr": _lr_at(cfg, step - 1),
-                       "elapsed_s": round(time.monotonic() - start, 1), **parts}
+                rec = {
+                    "step": step,
+                    "stage": stage,
+                    "lr": _lr_at(cfg, step - 1),
+                    "elapsed_s": round(time.monotonic() - start, 1),
+                    **parts,
+                }
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
             out_of_time = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from ..model import STVUN
+from ..model.ops.warp import warp_to_time
 from ..model.stvun import to_model_range
-from ..warp import warp_to_time
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,13 @@ def flow_loss(
     f34, f43 = flows.chunk(2)
     ts, lr_t = batch["ts"], batch["lr_t"]
     k = ts.shape[1]
-    l_m = sum(F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
-              for i in range(k)) / k
+    l_m = (
+        sum(
+            F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
+            for i in range(k)
+        )
+        / k
+    )
     total, parts = weights.motion * l_m, {"L_M": l_m.item()}
     if teacher is not None and weights.pyramid > 0:
         l_p = pyramid_teacher_loss(coarse, torch.cat(teacher))

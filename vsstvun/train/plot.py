@@ -22,11 +22,11 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
         pts = [(r["step"], r[key]) for r in recs if key in r]
         if not pts:
             continue
-        steps, values = map(np.asarray, zip(*pts))
-        line, = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
+        steps, values = map(np.asarray, zip(*pts, strict=True))
+        (line,) = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
         # Each point is one batch: a running mean shows the trend under the batch-to-batch noise.
         k = min(smooth, len(values))
-        ax.plot(steps[k - 1:], np.convolve(values, np.ones(k) / k, mode="valid"), color=line.get_color(), label=label)
+        ax.plot(steps[k - 1 :], np.convolve(values, np.ones(k) / k, mode="valid"), color=line.get_color(), label=label)
     ax.set_xlabel("iteration")
     ax.set_ylabel("L1 loss (logged batches, running mean)")
     ax.set_yscale("log")

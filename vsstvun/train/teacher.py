@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..dis import dis_both_ways
+from ..data.dis import dis_both_ways
 
 
 def _hwc(x: torch.Tensor) -> np.ndarray:
@@ -18,7 +18,7 @@ def _hwc(x: torch.Tensor) -> np.ndarray:
 def dis_flow_lr(hr3: torch.Tensor, hr4: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
     """LR-size flows (3->4, 4->3) for a batch of HR frames (B, 3, H, W)."""
     f34, f43 = [], []
-    for a, b in zip(hr3, hr4):
+    for a, b in zip(hr3, hr4, strict=True):
         fa, fb = dis_both_ways(_hwc(a), _hwc(b))
         f34.append(fa)
         f43.append(fb)

@@ -10,12 +10,13 @@ the model output is returned untouched. Tiles may have any size: the model pads 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from .model import SIZE_MULTIPLE, STVUN, WindowState
+from ..model import SIZE_MULTIPLE, STVUN, WindowState
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _spans(length: int, parts: int, overlap: int) -> list[tuple[int, int]]:
     grid = SIZE_MULTIPLE
     return [
         (max(0, (a - overlap) // grid * grid), min(length, -(-(b + overlap) // grid) * grid))
-        for a, b in zip(cuts, cuts[1:])
+        for a, b in itertools.pairwise(cuts)
     ]
 
 
@@ -85,8 +86,11 @@ def plan_tiles(
     if tx == ty == 1:
         return [Tile(0, height, 0, width, None)]
     rows, cols = _spans(height, ty, overlap), _spans(width, tx, overlap)
-    boxes = [(ys, xs, torch.outer(wy, wx)) for ys, wy in zip(rows, _ramps(rows, scale))
-             for xs, wx in zip(cols, _ramps(cols, scale))]
+    boxes = [
+        (ys, xs, torch.outer(wy, wx))
+        for ys, wy in zip(rows, _ramps(rows, scale), strict=True)
+        for xs, wx in zip(cols, _ramps(cols, scale), strict=True)
+    ]
     total = torch.zeros(height * scale, width * scale, dtype=torch.float64)
     for (y0, y1), (x0, x1), w in boxes:
         total[y0 * scale : y1 * scale, x0 * scale : x1 * scale] += w

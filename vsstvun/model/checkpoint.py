@@ -12,11 +12,11 @@ from pathlib import Path
 
 import torch
 
-from .model import STVUN, ModelConfig, preset_config
+from .config import ModelConfig, preset_config
+from .stvun import STVUN
 
 FORMAT = "vsstvun"
 NORMALISATION = "rgb (x - 0.5) / 0.5"
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 #: Renames applied to state dicts from older releases of the authors' code.
 _LEGACY_KEYS = {"efst.cconv.": "efst.early_fusion."}
 
@@ -25,17 +25,14 @@ class CheckpointError(ValueError):
     """A weights file that exists but cannot be used (wrong format, truncated, mismatched)."""
 
 
-def default_weights_path(preset: str, scale: int) -> Path:
-    """Where the packaged weights of a preset live."""
-    return WEIGHTS_DIR / f"stvun_{preset}_x{scale}.safetensors"
-
-
 def save_checkpoint(model: STVUN, path: str | Path, half: bool = False, extra: dict[str, str] | None = None) -> Path:
     """Write weights and config to safetensors; ``half`` stores fp16 to halve the file."""
     from safetensors.torch import save_file
 
-    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
-             for k, v in model.state_dict().items()}
+    state = {
+        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+        for k, v in model.state_dict().items()
+    }
     meta = {
         "format": FORMAT,
         "config": json.dumps(model.config.to_dict()),
@@ -55,10 +52,10 @@ def normalise_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     out = {}
     for k, v in state.items():
         if k.startswith("module."):
-            k = k[len("module."):]
+            k = k[len("module.") :]
         for old, new in _LEGACY_KEYS.items():
             if k.startswith(old):
-                k = new + k[len(old):]
+                k = new + k[len(old) :]
         out[k] = v
     return out
 
@@ -69,7 +66,7 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
+            state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict)
     except Exception as e:  # safetensors raises several types for bad headers and short files
         raise CheckpointError(f"{path} is not a readable safetensors file (truncated or corrupt?): {e}") from e
     if "config" in meta:
@@ -135,38 +132,16 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     bad = [k for k, v in state.items() if v.shape != expected[k].shape]
     if bad:
         k = bad[0]
-        raise CheckpointError(f"{path}: shape of {k} is {tuple(state[k].shape)}, network has {tuple(expected[k].shape)}")
+        raise CheckpointError(
+            f"{path}: shape of {k} is {tuple(state[k].shape)}, network has {tuple(expected[k].shape)}"
+        )
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.to(map_location)
 
 
-def load_model(
-    model: str = "lite",
-    scale: int = 4,
-    model_path: str | Path | None = None,
-    device: str | torch.device = "cpu",
-    half: bool = False,
-) -> STVUN:
-    """Inference-ready network: packaged weights of a preset, or any file via ``model_path``."""
-    if model_path is None:
-        preset_config(model, scale)  # raises a clear error for an unknown preset or scale
-        model_path = default_weights_path(model, scale)
-        if not model_path.is_file():
-            raise FileNotFoundError(
-                f"no packaged weights for model {model!r} at x{scale} ({model_path.name}); "
-                f"train them with 'python -m vsstvun.train' or pass model_path="
-            )
-    net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
-    if net.scale != scale:
-        raise CheckpointError(f"{model_path} is an x{net.scale} model but scale={scale} was asked for")
-    return net.half_keep_flow() if half else net
-
-
 __all__ = [
     "CheckpointError",
-    "default_weights_path",
     "load_checkpoint",
-    "load_model",
     "normalise_keys",
     "save_checkpoint",
 ]

@@ -80,15 +80,13 @@ def backward_warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     if flow.shape[0] != x.shape[0] or flow.shape[1] != 2 or flow.shape[2:] != x.shape[2:]:
         raise ValueError(f"flow shape {tuple(flow.shape)} does not fit input {tuple(x.shape)}")
     if use_cupy(x, flow):
-        from .cuda.kernels import warp_cupy
+        from .cuda_kernels import warp_cupy
 
         return warp_cupy(x, flow)
     return warp_torch(x, flow)
 
 
-def flow_to_time(
-    f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
+def flow_to_time(f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Paper Eq. 4: flows from time t to frames 3 and 4 under quadratic motion.
 
     f_t3 = -(1-t) t f34 + t^2 f43 and f_t4 = (1-t)^2 f34 - t (1-t) f43; t may be a scalar or

@@ -2,7 +2,7 @@
 
 Both read fp16 or fp32 NCHW tensors in place (zero-copy via ``__cuda_array_interface__``),
 accumulate in fp32 and write a tensor of the input dtype. Semantics match the torch paths in
-:mod:`vsstvun.warp` and :mod:`vsstvun.correlation` exactly (border padding for the warp, zero
+:mod:`vsstvun.model.ops.warp` and :mod:`vsstvun.model.ops.correlation` exactly (border padding for the warp, zero
 padding for the correlation), which the tests check to 1e-4 in fp32.
 """
 
@@ -102,7 +102,7 @@ def _launch(name: str, n: int, like: torch.Tensor, args: tuple) -> None:
 
 
 def warp_cupy(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """Same contract as :func:`vsstvun.warp.warp_torch`; the flow is read in fp32."""
+    """Same contract as :func:`vsstvun.model.ops.warp.warp_torch`; the flow is read in fp32."""
     x = x.contiguous()
     flow = flow.float().contiguous()
     b, c, h, w = x.shape
@@ -113,12 +113,20 @@ def warp_cupy(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
 
 
 def correlation_cupy(f1: torch.Tensor, f2: torch.Tensor, md: int) -> torch.Tensor:
-    """Same contract as :func:`vsstvun.correlation.correlation_torch`."""
+    """Same contract as :func:`vsstvun.model.ops.correlation.correlation_torch`."""
     f1, f2 = f1.contiguous(), f2.to(f1.dtype).contiguous()
     b, c, h, w = f1.shape
     nd = 2 * md + 1
     out = torch.empty((b, nd * nd, h, w), device=f1.device, dtype=f1.dtype)
-    args = (cp.asarray(f1), cp.asarray(f2), cp.asarray(out), cp.int32(b), cp.int32(c), cp.int32(h), cp.int32(w),
-            cp.int32(md))
+    args = (
+        cp.asarray(f1),
+        cp.asarray(f2),
+        cp.asarray(out),
+        cp.int32(b),
+        cp.int32(c),
+        cp.int32(h),
+        cp.int32(w),
+        cp.int32(md),
+    )
     _launch("corr", out.numel(), f1, args)
     return out

@@ -17,9 +17,7 @@ def correlation_torch(f1: torch.Tensor, f2: torch.Tensor, md: int) -> torch.Tens
     _, c, h, w = f1.shape
     padded = F.pad(f2, (md, md, md, md))
     out = [
-        (f1 * padded[:, :, dy : dy + h, dx : dx + w]).sum(dim=1)
-        for dy in range(2 * md + 1)
-        for dx in range(2 * md + 1)
+        (f1 * padded[:, :, dy : dy + h, dx : dx + w]).sum(dim=1) for dy in range(2 * md + 1) for dx in range(2 * md + 1)
     ]
     return torch.stack(out, dim=1) / c
 
@@ -29,7 +27,7 @@ def correlation(f1: torch.Tensor, f2: torch.Tensor, md: int = 4) -> torch.Tensor
     if f1.shape != f2.shape:
         raise ValueError(f"correlation inputs differ in shape: {tuple(f1.shape)} vs {tuple(f2.shape)}")
     if use_cupy(f1, f2):
-        from .cuda.kernels import correlation_cupy
+        from .cuda_kernels import correlation_cupy
 
         return correlation_cupy(f1, f2, md)
     return correlation_torch(f1, f2, md)

@@ -67,8 +67,7 @@ def resolve_factor(
         factor = Fraction(factor_num, factor_den)
     if factor < 1:
         raise ValueError(
-            f"rate factor {factor} is below 1: stvun only raises the frame rate "
-            "(decimate with another filter)"
+            f"rate factor {factor} is below 1: stvun only raises the frame rate (decimate with another filter)"
         )
     return factor
 

@@ -5,9 +5,9 @@ indexing (frame ``n`` of clip ``k`` is source ``X3(n) + k - 3``, edge-replicated
 the eighth is X4's right neighbour, needed for X4's own window at a scene cut). All nine go to
 ``std.ModifyFrame``, so VapourSynth fetches the source frames itself, in parallel, and the Python
 callback only runs the model. The remap is one ``std.SelectEvery`` per clip (see
-:meth:`vsstvun.timing.Timing.selection`), so building the graph is O(1) in the clip length.
+:meth:`vsstvun.filter.timing.Timing.selection`), so building the graph is O(1) in the clip length.
 
-The per-window model state is cached (:mod:`vsstvun.cache`) and shared by every output frame
+The per-window model state is cached (:mod:`vsstvun.filter.cache`) and shared by every output frame
 between X3 and X4, whatever order and thread VapourSynth asks them from.
 """
 
@@ -21,10 +21,10 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
-from . import scenechange
+from .. import scenechange
+from ..model import WindowState
+from ..weights import load_model
 from .cache import WindowCache
-from .checkpoint import load_model
-from .model import WindowState
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
 from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
@@ -75,7 +75,7 @@ def stvun(
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
-    actually synthesised. See :mod:`vsstvun.timing` for the output length and tail rules.
+    actually synthesised. See :mod:`vsstvun.filter.timing` for the output length and tail rules.
     """
     try:
         # Everything cheap is validated before the (slow) model load.
@@ -109,9 +109,7 @@ def stvun(
             keep=True,
         )
         cycle, offsets = timing.selection()
-        sources = [
-            vs.core.std.SelectEvery(_shift(clip, k), cycle, offsets, modify_duration=False) for k in _OFFSETS
-        ]
+        sources = [vs.core.std.SelectEvery(_shift(clip, k), cycle, offsets, modify_duration=False) for k in _OFFSETS]
         return vs.core.std.ModifyFrame(template, [template, *sources], renderer)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise vs.Error(f"stvun: {exc}") from exc
