@@ -134,6 +134,48 @@ def apply_degradation(frames: np.ndarray, d: Degradation, seed: int = 0, fps: in
     return codec_roundtrip(frames, d, fps)
 
 
+@dataclass(frozen=True)
+class RealSources:
+    """How training windows are made to look like real sources (a random draw per sample).
+
+    A share ``clean`` of the samples keeps the paper's degradation exactly, so one network serves
+    clean and compressed input. The others get a blur sigma drawn around the paper's, 8-bit
+    rounding, mild Gaussian noise (camera and film grain, before encoding as in a real chain) and
+    a codec round trip of the whole window (x264 and x265 at a CRF in ``crf``, or MPEG-2 at
+    ``mpeg2_bpp`` bits per pixel, which is how DVD rates scale with frame size).
+    """
+
+    clean: float = 0.3
+    blur_jitter: float = 0.15
+    noise: float = 2.0
+    codecs: tuple[str, ...] = CODECS
+    crf: tuple[float, float] = (16.0, 34.0)
+    mpeg2_bpp: tuple[float, float] = (0.15, 0.6)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.clean <= 1:
+            raise ValueError(f"clean share must be in [0, 1], got {self.clean}")
+        if not 0 <= self.blur_jitter < 1 or self.noise < 0:
+            raise ValueError("blur_jitter must be in [0, 1) and noise >= 0")
+        if not self.codecs or any(c not in CODECS for c in self.codecs):
+            raise ValueError(f"codecs must be a non-empty subset of {CODECS}, got {self.codecs}")
+
+    def draw(self, rng: np.random.Generator, size: tuple[int, int], fps: int = 24) -> tuple[float, list[Degradation]]:
+        """Blur factor (times the paper's sigma) and the degradations for one ``size`` (w, h) window;
+        ``(1.0, [])`` is a clean sample."""
+        if rng.random() < self.clean:
+            return 1.0, []
+        blur = float(rng.uniform(1 - self.blur_jitter, 1 + self.blur_jitter))
+        steps = [Degradation("noise", round(float(rng.uniform(0, self.noise)), 2))] if self.noise else []
+        codec = self.codecs[int(rng.integers(len(self.codecs)))]
+        if codec == "mpeg2":
+            kbps = float(rng.uniform(*self.mpeg2_bpp)) * size[0] * size[1] * fps / 1000
+            steps.append(Degradation("mpeg2", round(max(kbps, 100.0))))
+        else:
+            steps.append(Degradation(codec, round(float(rng.uniform(*self.crf)))))
+        return blur, steps
+
+
 def to_uint8(x: np.ndarray) -> np.ndarray:
     """Float frames in [0, 1] -> uint8 with rounding (what a real 8-bit source holds)."""
     return np.clip(np.rint(np.asarray(x, np.float32) * 255.0), 0, 255).astype(np.uint8)
@@ -143,6 +185,7 @@ __all__ = [
     "CODECS",
     "KINDS",
     "Degradation",
+    "RealSources",
     "add_noise",
     "apply_degradation",
     "codec_roundtrip",

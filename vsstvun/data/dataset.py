@@ -39,7 +39,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .degrade import degrade, margin
+from .codec import RealSources, apply_degradation, to_uint8
+from .degrade import degrade, kernel_params, margin
 from .shots import CUT_THRESHOLD, shot_ids
 from .synthetic import MotionRange, SyntheticScene
 from .video import IMAGE_SUFFIXES, list_images, read_image, read_video
@@ -62,6 +63,8 @@ class SampleConfig:
     #: Random dihedral transform (flips, 90/180/270 rotations) and time reversal.
     augment: bool = True
     motion: MotionRange = field(default_factory=MotionRange)
+    #: Real-source degradations of the LR window (None: the paper's clean LR only).
+    real: RealSources | None = None
 
     def __post_init__(self) -> None:
         if self.patch % self.scale:
@@ -147,21 +150,53 @@ def dihedral(frames: np.ndarray, quarter_turns: int, flip: bool) -> np.ndarray:
     return np.ascontiguousarray(out[:, :, ::-1] if flip else out)
 
 
-def make_sample(frames: np.ndarray, ts: np.ndarray, scale: int) -> dict[str, torch.Tensor]:
-    """The sample dict from HR crops ``(8 + K, side, side, 3)`` uint8 with margins (see module doc)."""
+def make_sample(
+    frames: np.ndarray,
+    ts: np.ndarray,
+    scale: int,
+    real: RealSources | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, torch.Tensor]:
+    """The sample dict from HR crops ``(8 + K, side, side, 3)`` uint8 with margins (see module doc).
+
+    With ``real`` (and the sample's ``rng``) the 8 input frames get a real-source degradation;
+    the LR targets ``lr_t`` stay clean, since they are ground truth for the warped-LR loss.
+    """
     m = margin(scale)
     lm = m // scale
     hr = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(255)
     lr = degrade(hr, scale)[..., lm:-lm, lm:-lm]
+    inputs = lr[:WINDOW]
+    if real is not None:
+        if rng is None:
+            raise ValueError("a real-source degradation needs the sample's rng")
+        inputs = _real_inputs(hr[:WINDOW], scale, real, rng, (lm, inputs.shape[-1] + lm))
     hr = hr[..., m:-m, m:-m]
     return {
-        "lr": lr[:WINDOW].contiguous(),
+        "lr": inputs.contiguous(),
         "hr_centre": hr[CENTRE].contiguous(),
         "hr_next": hr[CENTRE + 1].contiguous(),
         "ts": torch.from_numpy(np.asarray(ts, np.float32)),
         "hr_t": hr[WINDOW:].contiguous(),
         "lr_t": lr[WINDOW:].contiguous(),
     }
+
+
+def _real_inputs(
+    hr: torch.Tensor, scale: int, real: RealSources, rng: np.random.Generator, span: tuple[int, int]
+) -> torch.Tensor:
+    """LR inputs of a real-looking source: jittered blur, then noise and a codec round trip of
+    the whole window (temporally coherent artifacts), cut to the LR interior ``span``."""
+    a, b = span
+    blur, steps = real.draw(rng, (b - a, b - a))
+    _, sigma = kernel_params(scale)
+    lr = degrade(hr, scale, sigma * blur)[..., a:b, a:b]
+    if not steps:
+        return lr
+    window = to_uint8(lr.permute(0, 2, 3, 1).numpy())
+    for step in steps:
+        window = apply_degradation(window, step, seed=int(rng.integers(2**31)))
+    return torch.from_numpy(window).permute(0, 3, 1, 2).float().div_(255)
 
 
 def reverse_time(sample: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -214,7 +249,7 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         frames, ts = source.sample(rng)
         if self.cfg.augment:
             frames = dihedral(frames, int(rng.integers(4)), bool(rng.integers(2)))
-        sample = make_sample(frames, ts, self.cfg.scale)
+        sample = make_sample(frames, ts, self.cfg.scale, self.cfg.real, rng)
         if self.cfg.augment and rng.integers(2):
             sample = reverse_time(sample)
         return sample

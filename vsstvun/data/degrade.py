@@ -29,9 +29,17 @@ def kernel_params(scale: int) -> tuple[int, float]:
 
 
 @functools.cache
-def gaussian_kernel1d(scale: int) -> torch.Tensor:
-    """Normalised 1-D Gaussian taps (float64); the 2-D kernel is its outer product."""
-    size, sigma = kernel_params(scale)
+def gaussian_kernel1d(scale: int, sigma: float | None = None) -> torch.Tensor:
+    """Normalised 1-D Gaussian taps (float64); the 2-D kernel is its outer product.
+
+    ``sigma`` overrides the paper's value (training draws it around the paper's, since real
+    sources are not all blurred alike); the tap count stays the scale's, so margins and LR grids
+    do not move with it.
+    """
+    size, paper_sigma = kernel_params(scale)
+    sigma = paper_sigma if sigma is None else sigma
+    if sigma <= 0:
+        raise ValueError(f"blur sigma must be positive, got {sigma}")
     x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
     k = torch.exp(-(x**2) / (2 * sigma**2))
     return k / k.sum()
@@ -49,20 +57,21 @@ def crop_to_scale(x: torch.Tensor, scale: int) -> torch.Tensor:
     return x[..., : h - h % scale, : w - w % scale]
 
 
-def degrade(hr: torch.Tensor, scale: int) -> torch.Tensor:
+def degrade(hr: torch.Tensor, scale: int, sigma: float | None = None) -> torch.Tensor:
     """LR version of ``hr`` ``(..., C, H, W)``: crop to the scale, blur, keep pixels ``(s*i, s*j)``.
 
     The separable blur is evaluated only where decimation keeps a pixel (a strided convolution
     over the reflect-padded image): the same result as blurring everything and slicing
     ``[::s, ::s]`` at 1/s of the work (and far faster than a dense single-channel conv on CPU).
     Output is ``(..., C, H // s, W // s)`` in the input dtype, in [0, 1] like the input because
-    the kernel is positive and normalised.
+    the kernel is positive and normalised. ``sigma`` replaces the paper's blur (see
+    :func:`gaussian_kernel1d`).
     """
     if not hr.is_floating_point():
         raise TypeError(f"degrade expects a float tensor in [0, 1], got {hr.dtype}")
     x = crop_to_scale(hr, scale)
     lead, (h, w) = x.shape[:-2], x.shape[-2:]
-    k = gaussian_kernel1d(scale).to(device=x.device, dtype=x.dtype)
+    k = gaussian_kernel1d(scale, sigma).to(device=x.device, dtype=x.dtype)
     pad = k.numel() // 2
     if min(h, w) <= pad:
         raise ValueError(f"image {h}x{w} is too small for the {k.numel()}-tap blur's reflect padding")

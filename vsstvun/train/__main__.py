@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
+from ..data.codec import RealSources
 from ..data.dataset import SampleConfig, build_training_set
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
 from ..data.synthetic import MotionRange
@@ -68,6 +69,13 @@ def _args() -> argparse.Namespace:
         default=1.0,
         help="multiply the synthetic scenes' camera and sprite speeds and accelerations",
     )
+    p.add_argument(
+        "--real",
+        type=float,
+        default=0.0,
+        help="share of samples degraded like real sources (blur jitter, noise, x264/x265/MPEG-2 round trip; 0 = off)",
+    )
+    p.add_argument("--crf", type=float, nargs=2, default=list(RealSources.crf), help="x264/x265 CRF range for --real")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
@@ -119,6 +127,7 @@ def main() -> None:
         num_targets=a.targets,
         strides=tuple(a.strides),
         motion=MotionRange().faster(a.motion_scale),
+        real=RealSources(clean=1 - a.real, crf=tuple(a.crf)) if a.real else None,
     )
     total = a.stage1_iters + a.stage2_iters
     dataset = build_training_set(
@@ -165,6 +174,8 @@ def main() -> None:
             "motion_scale": a.motion_scale,
             "synthetic_fraction": a.synthetic_fraction,
             "hold_out": a.hold_out,
+            "real": a.real,
+            "crf": a.crf,
         },
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
