@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
 from vsstvun.data.codec import Degradation, apply_degradation, parse_degradation, to_uint8
-
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
 def _textured_frames(n: int = 6, h: int = 45, w: int = 67) -> np.ndarray:
@@ -39,7 +35,6 @@ def test_parse_rejects_with_the_spec_named(spec):
         parse_degradation(spec)
 
 
-@needs_ffmpeg
 @pytest.mark.parametrize("spec", ["x264:18", "x264:28", "x265:28", "mpeg2:300"])
 def test_codec_roundtrip_is_deterministic_and_degrades(spec):
     clean = _textured_frames()
@@ -50,7 +45,6 @@ def test_codec_roundtrip_is_deterministic_and_degrades(spec):
     assert _psnr(a, clean) < 40
 
 
-@needs_ffmpeg
 def test_higher_crf_loses_more():
     clean = _textured_frames()
     psnr = [_psnr(apply_degradation(clean, parse_degradation(f"x264:{crf}")), clean) for crf in (12, 28, 40)]
