@@ -63,6 +63,8 @@ def parse_degradation(spec: str) -> Degradation:
 
 #: FFmpeg encoder and decoder names per codec.
 _CODEC_NAMES = {"x264": ("libx264", "h264"), "x265": ("libx265", "hevc"), "mpeg2": ("mpeg2video", "mpeg2video")}
+#: Smallest side handed to an encoder: libx265 corrupts its heap on frames under one 64 px CTU.
+MIN_SIDE = 64
 _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
 
 
@@ -89,7 +91,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
 
     Runs in-process through PyAV (FFmpeg's libraries with libx264/libx265): about a hundred times
     faster than two ffmpeg processes per window, which matters when every training sample makes
-    one. Odd sizes are edge-padded to even for 4:2:0 and cropped back; BT.709 limited range both
+    one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` and cropped back; BT.709 limited range both
     ways, so the round trip costs only the codec's and the chroma subsampling's loss.
     """
     if not d.is_codec:
@@ -97,7 +99,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) uint8 frames, got {frames.shape} {frames.dtype}")
     n, h, w, _ = frames.shape
-    ph, pw = h + h % 2, w + w % 2
+    ph, pw = max(h + h % 2, MIN_SIDE), max(w + w % 2, MIN_SIDE)
     padded = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     yuv = {"dst_colorspace": Colorspace.ITU709, "dst_color_range": ColorRange.MPEG}
     enc = _encoder(d, pw, ph, fps)
