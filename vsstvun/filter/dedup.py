@@ -3,17 +3,18 @@
 Anime is drawn "on twos" or "on threes": each drawing is held for 2 or 3 source frames.
 Interpolating between a frame and its own copy gives nothing and the next pair jumps, so motion
 judders in a rhythm. With dedup, a run of near-identical frames is one *drawing* placed at the
-time of the run's first frame, and an output frame at source time ``x`` is synthesised between
-the drawings ``a <= x < b`` around it at ``Tin = (x - a) / (b - a)``; the model's 7-frame window
+time of the run's first frame, and an output frame at source time ``t`` is synthesised between
+the drawings ``a <= t < b`` around it at ``Tin = (t - a) / (b - a)``; the model's 7-frame window
 is made of drawings too (3 before, 3 after).
 
 A run longer than ``max_hold`` frames is no drawing on twos or threes but a held shot: it is
 kept still rather than smeared into a slow move towards the next drawing. Each of its frames
 is then its own drawing, so inside it the filter interpolates frame to frame exactly as without
 dedup: copies give a still picture, and a slow, faint pan that the metric took for copies still
-moves smoothly. That rule is also what bounds the look-around: drawings are at most ``max_hold`` frames apart, so
-every decision for output frames near source frame ``x`` reads only the frames of
-:func:`span`, and random access and threads give the same drawings as a sequential run.
+moves smoothly. That rule also bounds the look-around: drawings are at most ``max_hold``
+frames apart, so every decision for an output frame near source frame ``x`` reads only the
+frames of :func:`span`, and random access and threads give the same drawings as a sequential
+run.
 
 Inputs are two lazy per-frame predicates in source indices, so that only the frames a decision
 needs are ever examined: ``joined(i)``, frame ``i`` copies frame ``i - 1`` (near-identical and
