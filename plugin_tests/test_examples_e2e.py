@@ -60,13 +60,14 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("script", "scale", "frames", "rate"),
+    ("script", "scale", "frames", "rate", "options"),
     [
-        ("live_action.vpy", 4, 16, "48000/1001"),
-        ("anime.vpy", 2, 20, "60000/1001"),  # ceil(8 * 5/2)
+        ("live_action.vpy", 4, 16, "48000/1001", []),
+        ("anime.vpy", 2, 20, "60000/1001", []),  # ceil(8 * 5/2)
+        ("anime_dedup.vpy", 2, 4, "60000/1001", ["--end", "3"]),  # same graph as anime.vpy: 4 frames are enough
     ],
 )
-def test_example_encodes(script, scale, frames, rate, source, environment, lite_weights, tmp_path):
+def test_example_encodes(script, scale, frames, rate, options, source, environment, lite_weights, tmp_path):
     out, log = tmp_path / "out.hevc", tmp_path / "vspipe.log"
     with log.open("wb") as stderr:
         vspipe = subprocess.Popen(
@@ -79,6 +80,7 @@ def test_example_encodes(script, scale, frames, rate, source, environment, lite_
                 f"input={source}",
                 "-a",
                 f"model_path={lite_weights(scale)}",
+                *options,
                 "-",
             ],
             stdout=subprocess.PIPE,

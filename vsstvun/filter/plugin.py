@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import torch
@@ -24,7 +24,9 @@ import vapoursynth as vs
 from .. import scenechange
 from ..model import WindowState
 from ..weights import load_model
+from . import dedup as held
 from .cache import WindowCache
+from .dedup_metric import DEFAULT_THRESHOLD, PROP, with_difference
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
 from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
@@ -33,7 +35,9 @@ __all__ = ["stvun"]
 
 #: Offsets of the fetched source frames relative to X3: X3's window (-3..+3) and X4's (-2..+4).
 _OFFSETS = range(-3, 5)
-_X3 = 3  # position of X3 among the fetched frames
+_HALF = 3  # window frames on each side of its centre
+#: Largest ``dedup_max_hold``: each output frame fetches ``7 * dedup_max_hold + 2`` source frames.
+_MAX_HOLD_LIMIT = 8
 
 
 def stvun(
@@ -52,6 +56,9 @@ def stvun(
     sc: bool = True,
     sc_threshold: float = 0.1,
     cache_windows: int = 4,
+    dedup: bool = False,
+    dedup_threshold: float = DEFAULT_THRESHOLD,
+    dedup_max_hold: int = 3,
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
@@ -72,10 +79,18 @@ def stvun(
         on the input are always honoured); nothing is interpolated across a cut.
     :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].
     :param cache_windows: how many per-window model states to keep (LRU).
+    :param dedup: anime held drawings: interpolate between distinct drawings, not between copies
+        (see :mod:`vsstvun.filter.dedup`); adds props ``STVUN_DrawingA``/``STVUN_DrawingB``.
+    :param dedup_threshold: a frame copies the previous one when the largest difference of their
+        5x5-blurred luma is at most this, in [0, 1] luma units (see
+        :mod:`vsstvun.filter.dedup_metric`; the default sits between x264 noise and a 1 px pan).
+    :param dedup_max_hold: longest hold, in source frames, taken as one drawing (3: on threes);
+        longer holds are kept still.
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
-    actually synthesised. See :mod:`vsstvun.filter.timing` for the output length and tail rules.
+    actually synthesised (with ``dedup``: drawing A and the time between drawings A and B). See
+    :mod:`vsstvun.filter.timing` for the output length and tail rules.
     """
     try:
         # Everything cheap is validated before the (slow) model load.
@@ -88,6 +103,10 @@ def stvun(
             raise ValueError(f"num_streams must be >= 1, got {num_streams!r}")
         if cache_windows < 1:
             raise ValueError(f"cache_windows must be >= 1, got {cache_windows!r}")
+        if not 0 < dedup_threshold <= 1:
+            raise ValueError(f"dedup_threshold must be in (0, 1], got {dedup_threshold!r}")
+        if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
+            raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
         factor = resolve_factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = _device(device_index)
@@ -97,7 +116,9 @@ def stvun(
         net = load_model(model=model, scale=scale, model_path=model_path, device=device, half=half)
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
-        renderer = _Renderer(timing, engine, clip.fps, sc_threshold if sc else None)
+        held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None
+        offsets = _offsets(held_drawings)
+        renderer = _Renderer(timing, engine, clip.fps, sc_threshold if sc else None, held_drawings, -offsets.start)
         out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
@@ -108,8 +129,9 @@ def stvun(
             fpsden=out_fps.denominator,
             keep=True,
         )
-        cycle, offsets = timing.selection()
-        sources = [vs.core.std.SelectEvery(_shift(clip, k), cycle, offsets, modify_duration=False) for k in _OFFSETS]
+        cycle, picks = timing.selection()
+        fetched = with_difference(clip) if dedup else clip
+        sources = [vs.core.std.SelectEvery(_shift(fetched, k), cycle, picks, modify_duration=False) for k in offsets]
         return vs.core.std.ModifyFrame(template, [template, *sources], renderer)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise vs.Error(f"stvun: {exc}") from exc
@@ -149,6 +171,14 @@ def _device(device_index: int | None) -> torch.device:
             f"device_index={device_index} is out of range (found {torch.cuda.device_count()} CUDA devices)"
         )
     return torch.device("cuda", device_index)
+
+
+def _offsets(held_drawings: tuple[float, int] | None) -> range:
+    """Source frames fetched per output frame, relative to X3; dedup needs its whole span."""
+    if held_drawings is None:
+        return _OFFSETS
+    before, after = held.span(held_drawings[1])
+    return range(-before, after + 1)
 
 
 def _shift(clip: vs.VideoNode, k: int) -> vs.VideoNode:
@@ -198,13 +228,16 @@ class _Engine:
 
 
 class _Frames:
-    """The eight source frames fetched for one output frame, with lazily derived data."""
+    """The source frames fetched for one output frame, with lazily derived data."""
 
-    def __init__(self, frames: Sequence[vs.VideoFrame], source: int, src_len: int, threshold: float | None) -> None:
+    def __init__(
+        self, frames: Sequence[vs.VideoFrame], source: int, src_len: int, threshold: float | None, origin: int
+    ) -> None:
         self.frames = frames
         self.source = source
         self.src_len = src_len
         self.threshold = threshold
+        self.origin = origin  # position of X3 among the fetched frames
         # Memos live as long as this request; nothing is converted unless needed. Thumbnails
         # read the frame memory directly: the cut checks run for every output frame.
         self.planes = cache(self._planes)
@@ -213,11 +246,14 @@ class _Frames:
 
     def index(self, k: int) -> int:
         """Source index of fetched position ``k`` (clamped like the shifted clips)."""
-        return min(max(self.source + k - _X3, 0), self.src_len - 1)
+        return min(max(self.source + k - self.origin, 0), self.src_len - 1)
 
     def position(self, index: int) -> int:
         """Fetched position of source frame ``index`` (within the fetched span)."""
-        return index - self.source + _X3
+        k = index - self.source + self.origin
+        if not 0 <= k < len(self.frames):
+            raise IndexError(f"source frame {index} is outside the frames fetched around {self.source}")
+        return k
 
     def _planes(self, k: int) -> np.ndarray:
         frame = self.frames[k]
@@ -239,30 +275,66 @@ class _Frames:
 
     def window(self, centre: int) -> np.ndarray:
         """The ``(7, 3, H, W)`` model input centred on ``centre``, kept inside its shot."""
-        start = self.position(centre) - _X3
+        start = self.position(centre) - _HALF
         cuts = [self.gap_cut(start + k) for k in range(6)]
         return np.stack([self.planes(start + p) for p in scenechange.window_indices(cuts)])
+
+    def drawings(self, threshold: float, max_hold: int) -> held.Drawings:
+        """Held drawings seen from these frames: copies are near-identical, with no cut flagged."""
+
+        def joined(index: int) -> bool:
+            k = self.position(index)
+            before, after = self.frames[k - 1].props, self.frames[k].props
+            return after[PROP] <= threshold and not scenechange.cut_from_props(before, after)
+
+        return held.Drawings(joined, lambda index: self.gap_cut(self.position(index) - 1), self.src_len, max_hold)
+
+    def drawing_window(self, drawings: held.Drawings, centre: int) -> np.ndarray:
+        """The ``(7, 3, H, W)`` model input made of the drawings around drawing ``centre``."""
+        return np.stack([self.planes(self.position(i)) for i in drawings.window(centre)])
 
 
 class _Renderer:
     """The ``std.ModifyFrame`` callback; ``f[0]`` is the template, ``f[1:]`` the source frames."""
 
-    def __init__(self, timing: Timing, engine: _Engine, src_fps: Fraction, threshold: float | None) -> None:
+    def __init__(
+        self,
+        timing: Timing,
+        engine: _Engine,
+        src_fps: Fraction,
+        threshold: float | None,
+        held_drawings: tuple[float, int] | None,
+        origin: int,
+    ) -> None:
         self.timing = timing
         self.engine = engine
         self.src_fps = src_fps
         self.threshold = threshold
+        self.held_drawings = held_drawings  # (dedup_threshold, dedup_max_hold) with dedup on
+        self.origin = origin
 
     def __call__(self, n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         pos = self.timing.position(n)
-        frames = _Frames(f[1:], pos.source, self.timing.src_len, self.threshold)
-        centre, tin = self._target(pos, frames)
-        states = self.engine.states(centre, lambda: frames.window(centre))
+        frames = _Frames(f[1:], pos.source, self.timing.src_len, self.threshold, self.origin)
+        drawn = None
+        if self.held_drawings is None:
+            centre, tin = self._target(pos, frames)
+            window = partial(frames.window, centre)
+        else:
+            # The drawing determines its window, so held copies share one cached encode.
+            drawings = frames.drawings(*self.held_drawings)
+            drawn = drawings.target(pos.source, pos.tin)
+            centre, tin = drawn.a, drawn.tin
+            window = partial(frames.drawing_window, drawings, centre)
+        states = self.engine.states(centre, window)
         out = f[0].copy()
         image = self.engine.synthesize(states, float(tin), np.asarray(out[0]).dtype)
         for p in range(3):
             np.copyto(np.asarray(out[p]), image[p])
         self._set_props(out, n, pos, frames, centre, tin)
+        if drawn is not None:
+            out.props.pop(PROP, None)  # the metric belongs to a source frame
+            out.props["STVUN_DrawingA"], out.props["STVUN_DrawingB"] = drawn.a, drawn.b
         return out
 
     @staticmethod
@@ -279,7 +351,7 @@ class _Renderer:
         props = out.props
         props.clear()
         props.update(nearest.props)
-        x3_duration = _duration(frames.frames[_X3].props)
+        x3_duration = _duration(frames.frames[frames.origin].props)
         duration = output_duration(self.src_fps, self.timing.factor, x3_duration)
         if duration is None:
             props.pop("_DurationNum", None)
