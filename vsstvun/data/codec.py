@@ -91,8 +91,9 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
 
     Runs in-process through PyAV (FFmpeg's libraries with libx264/libx265): about a hundred times
     faster than two ffmpeg processes per window, which matters when every training sample makes
-    one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` and cropped back; BT.709 limited range both
-    ways, so the round trip costs only the codec's and the chroma subsampling's loss.
+    one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` and cropped back;
+    BT.709 limited range both ways, so the round trip costs only the codec's and the chroma
+    subsampling's loss.
     """
     if not d.is_codec:
         raise ValueError(f"{d} is not a codec degradation")
