@@ -51,7 +51,7 @@ def test_cpu_fallback_is_logged_once(no_cuda, warnings, fake_models):
     vsstvun.stvun(clip())
     vsstvun.stvun(clip(), device_index=None)
     assert len(warnings) == 1
-    assert "running on the CPU" in warnings[0] and "device_index=-1" in warnings[0]
+    assert "runs on the CPU" in warnings[0] and "device_index=-1" in warnings[0]
 
 
 def test_explicit_cpu_is_silent(no_cuda, warnings, fake_models):

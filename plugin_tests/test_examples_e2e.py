@@ -64,6 +64,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         ("live_action.vpy", 4, 16, "48000/1001"),
         ("anime.vpy", 2, 20, "60000/1001"),  # ceil(8 * 5/2)
+        ("yuv.vpy", 2, 16, "48000/1001"),  # YUV in the source's format: yuv420p
     ],
 )
 def test_example_encodes(script, scale, frames, rate, source, environment, lite_weights, tmp_path):

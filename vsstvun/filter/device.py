@@ -26,10 +26,14 @@ def select_device(device_index: int | None) -> torch.device:
         return torch.device("cpu")
     if device_index is None:
         if not torch.cuda.is_available():
+            why = (
+                f"torch {torch.__version__} is a CPU-only build (install a CUDA build of torch)"
+                if torch.version.cuda is None
+                else f"torch {torch.__version__} (CUDA {torch.version.cuda}) finds no CUDA device or driver"
+            )
             warn_once(
-                f"vsstvun: no CUDA device visible to torch {torch.__version__} (CUDA build: "
-                f"{torch.version.cuda or 'none, a CPU-only build'}), running on the CPU, which is very slow. "
-                f"Install a CUDA build of torch, or pass device_index={CPU} to choose the CPU and hide this message."
+                f"vsstvun: {why}, so the filter runs on the CPU, which is very slow. "
+                f"Pass device_index={CPU} to choose the CPU and hide this message."
             )
             return torch.device("cpu")
         device_index = 0
