@@ -13,6 +13,7 @@ from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
+from vsstvun.train.plot import events, plot_log, run_name
 from vsstvun.train.teacher import dis_flow_lr
 
 
@@ -230,3 +231,23 @@ def test_reset_flow_restarts_only_the_flow_net(tmp_path):
     assert got["pwcnet.conv1a.0.bias"].abs().max() < 1e-3  # He init: zero biases
     assert not torch.allclose(got["pwcnet.conv1a.0.weight"], ref["pwcnet.conv1a.0.weight"], atol=1e-2)
     assert torch.allclose(got["encoder.conv.0.bias"], ref["encoder.conv.0.bias"], atol=1e-3)
+
+
+def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
+
+    recs = [
+        {"step": 10, "stage": 1, "elapsed_s": 5.0, "L_S": 0.1},
+        {"step": 20, "stage": 1, "elapsed_s": 9.0, "L_S": 0.09},
+        {"step": 30, "stage": 2, "elapsed_s": 14.0, "L_S": 0.08, "L_M": 0.02},
+        {"step": 40, "stage": 2, "elapsed_s": 3.0, "L_S": 0.07, "L_M": 0.02},  # clock restarted: resumed
+        {"step": 50, "stage": 2, "elapsed_s": 8.0, "L_S": 0.06, "L_M": 0.01},
+    ]
+    assert events(recs) == [(20, "stage 2"), (30, "resumed")]
+    run = tmp_path / "lite_x4"
+    run.mkdir()
+    log = run / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert run_name(log) == "lite_x4"
+    assert run_name(tmp_path / "lite_x2_flow_log.jsonl") == "lite_x2_flow"
+    out = plot_log(log, tmp_path / "loss.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

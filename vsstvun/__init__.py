@@ -7,32 +7,26 @@ Layers, each importing only those below it:
 - ``weights``: the packaged weights and :func:`load_model`.
 - ``filter``: the VapourSynth filter (graph, timing, window cache, streams, tiles).
 - ``data``, ``train``, ``eval``, ``bench``: training data, training, evaluation, benchmarks.
+- ``cli``: ``python -m vsstvun`` (info, convert, verify).
 
 ``stvun`` and ``load_model`` are imported lazily so that the model, training and evaluation
-code can be used where VapourSynth is not installed.
+code can be used where VapourSynth is not installed; the ``TYPE_CHECKING`` imports give type
+checkers and IDEs their real signatures.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .lazy import lazy_exports
+
+# The one place the version is written: pyproject.toml reads it from here (hatch's version source).
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .filter.plugin import stvun
     from .weights import load_model
 
-
-def __getattr__(name: str) -> Any:
-    if name == "stvun":
-        from .filter.plugin import stvun
-
-        return stvun
-    if name == "load_model":
-        from .weights import load_model
-
-        return load_model
-    raise AttributeError(f"module 'vsstvun' has no attribute {name!r}")
-
+__getattr__ = lazy_exports(__name__, {"stvun": ".filter.plugin", "load_model": ".weights"})
 
 __all__ = ["__version__", "load_model", "stvun"]

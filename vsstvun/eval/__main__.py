@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ..cli.extras import require_train_extra
+
+require_train_extra("python -m vsstvun.eval")
+
 import argparse
 import dataclasses
 import sys

@@ -27,6 +27,7 @@ from ..weights import load_model
 from . import dedup as held
 from .cache import WindowCache
 from .dedup_metric import DEFAULT_THRESHOLD, PROP, with_difference
+from .device import select_device
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
 from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
@@ -68,7 +69,8 @@ def stvun(
     :param fps_num, fps_den: target frame rate; supersedes the factor (constant-rate clips only).
     :param model: weights preset shipped with the package ("lite" or "full").
     :param model_path: checkpoint file; supersedes ``model``.
-    :param device_index: CUDA device; ``None`` picks CUDA 0 if available, else the CPU.
+    :param device_index: CUDA device; ``None`` picks CUDA 0 if available, else the CPU (with a warning in
+        VapourSynth's log); ``-1`` chooses the CPU. See :mod:`vsstvun.filter.device`.
     :param num_streams: how many model executions may run at once, each on its own CUDA stream.
     :param tiles: ``(columns, rows)`` (or one int for both) to process big frames in tiles.
     :param overlap: LR pixels each tile extends into its neighbours; blended to hide seams. The flows
@@ -109,7 +111,7 @@ def stvun(
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
         factor = resolve_factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
-        device = _device(device_index)
+        device = select_device(device_index)
         half = clip.format.id == vs.RGBH and device.type == "cuda"
         dtype = torch.float16 if half else torch.float32
         tile_plan = plan_tiles(clip.height, clip.width, scale, _pair(tiles), overlap, device, dtype)
@@ -159,18 +161,6 @@ def _pair(tiles: int | Sequence[int] | None) -> tuple[int, int]:
         return (tiles, tiles)
     tx, ty = tiles
     return (int(tx), int(ty))
-
-
-def _device(device_index: int | None) -> torch.device:
-    if device_index is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if not torch.cuda.is_available():
-        raise ValueError(f"device_index={device_index} asks for CUDA, which is not available")
-    if not 0 <= device_index < torch.cuda.device_count():
-        raise ValueError(
-            f"device_index={device_index} is out of range (found {torch.cuda.device_count()} CUDA devices)"
-        )
-    return torch.device("cuda", device_index)
 
 
 def _offsets(held_drawings: tuple[float, int] | None) -> range:

@@ -12,6 +12,10 @@ photo folders. Re-running with the same ``--out`` resumes from ``last.pt``.
 
 from __future__ import annotations
 
+from ..cli.extras import require_train_extra
+
+require_train_extra("python -m vsstvun.train")
+
 import argparse
 from pathlib import Path
 

@@ -1,15 +1,38 @@
-"""Plot a training log (``log.jsonl``) to PNG: ``python -m vsstvun.train.plot RUN_DIR``."""
+"""Plot a training log (``log.jsonl``) to PNG: ``python -m vsstvun.train.plot RUN_DIR``.
+
+The figure names its run and marks where the loop's stage 1 (L_S) gave way to stage 2 and where
+an interrupted run was resumed (its clock restarts), since a loss curve's jumps usually sit there.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+CURVES = (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)"), ("L_P", "L_P (px, coarse levels)"))
 
-def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
+
+def run_name(log_path: Path) -> str:
+    """``runs/lite_x4/log.jsonl`` -> ``lite_x4``; ``results/training/lite_x4_log.jsonl`` -> ``lite_x4``."""
+    return log_path.parent.name if log_path.stem == "log" else log_path.stem.removesuffix("_log")
+
+
+def events(recs: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """``(step, label)`` where the stage changes or the run was resumed, between logged records."""
+    marks = []
+    for before, after in zip(recs, recs[1:], strict=False):
+        if after["stage"] != before["stage"]:
+            marks.append((before["step"], f"stage {after['stage']}"))
+        elif after["elapsed_s"] < before["elapsed_s"]:
+            marks.append((before["step"], "resumed"))
+    return marks
+
+
+def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -17,8 +40,7 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
 
     recs = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    curves = (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)"), ("L_P", "L_P (px, coarse levels)"))
-    for key, label in curves:
+    for key, label in CURVES:
         pts = [(r["step"], r[key]) for r in recs if key in r]
         if not pts:
             continue
@@ -27,11 +49,16 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
         # Each point is one batch: a running mean shows the trend under the batch-to-batch noise.
         k = min(smooth, len(values))
         ax.plot(steps[k - 1 :], np.convolve(values, np.ones(k) / k, mode="valid"), color=line.get_color(), label=label)
+    for step, label in events(recs):
+        ax.axvline(step, color="0.3", linestyle="--" if label.startswith("stage") else ":", linewidth=1)
+        ax.annotate(label, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points")
+    stages = sorted({r["stage"] for r in recs})
+    ax.set_title(f"{name or run_name(log_path)}: training loss, stage {' + '.join(map(str, stages))}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("L1 loss (logged batches, running mean)")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
@@ -39,10 +66,16 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10) -> Path:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("run_dir", type=Path)
+    from ..cli.extras import require_train_extra
+
+    require_train_extra("python -m vsstvun.train.plot")
+    p = argparse.ArgumentParser(prog="python -m vsstvun.train.plot", description=__doc__)
+    p.add_argument("log", type=Path, help="a run folder (its log.jsonl) or a log file")
+    p.add_argument("--out", type=Path, help="PNG to write (default: loss.png beside the log)")
+    p.add_argument("--name", help="run name in the title (default: from the path)")
     a = p.parse_args()
-    print(plot_log(a.run_dir / "log.jsonl", a.run_dir / "loss.png"))
+    log = a.log / "log.jsonl" if a.log.is_dir() else a.log
+    print(plot_log(log, a.out or log.with_name("loss.png"), name=a.name))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""``convert`` (the authors' ``STVUN.pth`` to this project's safetensors) and ``verify``.
+
+A converted file is only kept once it has been read back and every tensor matches the source
+(bit for bit in fp32; equal to the source rounded to fp16 with ``--fp16``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from ..model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..model.stvun import STVUN
+
+
+def describe(model: STVUN) -> str:
+    params = sum(p.numel() for p in model.parameters())
+    return f"preset {model.config.preset}, x{model.scale}, {params:,} parameters"
+
+
+def mismatched_tensors(expected: STVUN, written: STVUN, half: bool) -> list[str]:
+    """Names of the tensors of ``written`` that differ from ``expected`` as stored (fp16-rounded
+    when ``half``); also any config difference."""
+    problems = [] if expected.config == written.config else ["config"]
+    got = written.state_dict()
+    for name, value in expected.state_dict().items():
+        want = value.half().float() if half and value.is_floating_point() else value
+        if name not in got or not torch.equal(got[name], want):
+            problems.append(name)
+    return problems
+
+
+def convert(source: Path, target: Path, half: bool) -> STVUN:
+    """Write ``source`` (any file :func:`load_checkpoint` reads) as our safetensors at ``target``
+    and check it; raises :class:`CheckpointError` (and removes ``target``) if the check fails."""
+    if target.resolve() == source.resolve():
+        raise CheckpointError(f"{target} is the source file; choose another output path")
+    model = load_checkpoint(source)
+    save_checkpoint(model, target, half=half, extra={"converted_from": source.name})
+    bad = mismatched_tensors(model, load_checkpoint(target), half)
+    if bad:
+        target.unlink()
+        raise CheckpointError(f"{target} did not read back equal to {source} ({len(bad)} tensors, e.g. {bad[:3]})")
+    return model
+
+
+def run_convert(source: Path, target: Path, half: bool) -> int:
+    try:
+        model = convert(source, target, half)
+    except (CheckpointError, FileNotFoundError) as exc:
+        print(f"convert: {exc}", file=sys.stderr)
+        return 1
+    precision = "fp16" if half else "fp32"
+    print(f"wrote {target} ({describe(model)}, {precision}, {target.stat().st_size / 1e6:.1f} MB); read back: equal")
+    return 0
+
+
+def run_verify(path: Path) -> int:
+    try:
+        model = load_checkpoint(path)
+    except (CheckpointError, FileNotFoundError) as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK ({describe(model)})")
+    return 0
