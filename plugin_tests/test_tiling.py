@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import FakeModel, moving_frames
 
-from vsstvun.filter.tiling import TiledModel, plan_tiles
+from vsstvun.filter.tiling import Tile, TiledModel, plan_tiles
 from vsstvun.model import SIZE_MULTIPLE
 from vsstvun.weights import load_model
 
@@ -42,6 +42,13 @@ def test_single_tile_plan_is_passthrough():
 def test_plan_rejects(tiles, overlap, message):
     with pytest.raises(ValueError, match=message):
         plan_tiles(48, 64, 2, tiles, overlap)
+
+
+def test_tiled_model_rejects_unweighted_tiles():
+    """Several tiles without blend weights cannot be blended: refused up front, not mid-render."""
+    halves = [Tile(0, 48, 0, 40, None), Tile(0, 48, 24, 64, None)]
+    with pytest.raises(ValueError, match="blend weight"):
+        TiledModel(FakeModel(2), halves)
 
 
 def window(height: int = 64, width: int = 96) -> torch.Tensor:
