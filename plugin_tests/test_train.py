@@ -52,6 +52,7 @@ def _log(path):
     return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_two_stages_log_and_export(tmp_path):
     out = train(_cfg(tmp_path, data={"patch": 64, "strides": [2, 4]}), _batches(4))
     recorded = json.loads((tmp_path / "config.json").read_text())
@@ -65,6 +66,7 @@ def test_two_stages_log_and_export(tmp_path):
     assert (tmp_path / "last.pt").is_file()
 
 
+@pytest.mark.slow
 def test_resume_continues_and_seed_is_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     train(_cfg(a), _batches(5))
@@ -76,6 +78,7 @@ def test_resume_continues_and_seed_is_deterministic(tmp_path):
     assert la[-1]["loss"] == pytest.approx(lb[-1]["loss"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_training_reduces_loss_on_a_fixed_batch(tmp_path):
     """Targets that are a smooth function of the inputs (the model's own bilinear base of them,
     the blend of X3 and X4 in between) can be learnt: every term falls, the spatial one fastest."""
@@ -100,6 +103,7 @@ def test_init_from_other_scale_keeps_all_but_the_head(tmp_path):
     assert torch.equal(model.state_dict()["encoder.conv.0.weight"], ref["encoder.conv.0.weight"])
 
 
+@pytest.mark.slow
 def test_init_flow_takes_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     body = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
@@ -147,6 +151,7 @@ def test_dis_teacher_recovers_a_translation():
     assert float(f43[inner][:, 0].median()) == pytest.approx(-shift / 4, abs=0.25)
 
 
+@pytest.mark.slow
 def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(
@@ -160,6 +165,7 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]
 
 
+@pytest.mark.slow
 def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(
@@ -206,6 +212,7 @@ def test_flow_loss_pyramid_term_trains_the_coarse_levels():
     assert model.pwcnet.predict_flow6.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.slow
 def test_reset_flow_restarts_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     trained = build_model("lite")
