@@ -48,6 +48,11 @@ def _cfg(tmp_path, **kw) -> TrainConfig:
     return TrainConfig(**base)
 
 
+def _initialised_only(tmp_path, **kw) -> TrainConfig:
+    """One flow-only step at a negligible learning rate: the exported file shows the initialisation."""
+    return _cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, lr=1e-9, min_lr=1e-9, **kw)
+
+
 def _log(path):
     return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
 
@@ -108,20 +113,7 @@ def test_init_flow_takes_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     body = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
     flow = save_checkpoint(build_model("lite", 4), tmp_path / "x4.safetensors")
-    out = train(
-        _cfg(
-            tmp_path / "run",
-            stage1_iters=0,
-            stage2_iters=1,
-            flow_only=True,
-            init=body,
-            init_flow=flow,
-            scale=2,
-            lr=1e-9,
-            min_lr=1e-9,
-        ),
-        _batches(1, scale=2),
-    )
+    out = train(_initialised_only(tmp_path, init=body, init_flow=flow, scale=2), _batches(1, scale=2))
     got, b, f = (load_checkpoint(p).state_dict() for p in (out, body, flow))
     for key in ("pwcnet.conv1a.0.weight", "pwcnet.predict_flow2.weight"):
         assert torch.allclose(got[key], f[key], atol=1e-3) and not torch.allclose(got[key], b[key], atol=1e-3)
@@ -220,19 +212,7 @@ def test_reset_flow_restarts_only_the_flow_net(tmp_path):
         for p in trained.parameters():
             p.add_(0.5)  # stand-in for trained weights: every bias non-zero
     init = save_checkpoint(trained, tmp_path / "init.safetensors")
-    out = train(
-        _cfg(
-            tmp_path / "run",
-            stage1_iters=0,
-            stage2_iters=1,
-            flow_only=True,
-            init=init,
-            reset_flow=True,
-            lr=1e-9,
-            min_lr=1e-9,
-        ),
-        _batches(1),
-    )
+    out = train(_initialised_only(tmp_path, init=init, reset_flow=True), _batches(1))
     got, ref = load_checkpoint(out).state_dict(), load_checkpoint(init).state_dict()
     assert got["pwcnet.conv1a.0.bias"].abs().max() < 1e-3  # He init: zero biases
     assert not torch.allclose(got["pwcnet.conv1a.0.weight"], ref["pwcnet.conv1a.0.weight"], atol=1e-2)
