@@ -77,6 +77,7 @@ def lite() -> torch.nn.Module:
     return load_model("lite", 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("t", "overlap", "worst", "mean"), [(0.0, 16, 5e-3, 1e-4), (0.5, 16, 5e-3, 1e-4), (0.5, 32, 1.5e-3, 1.5e-5)]
 )
