@@ -139,3 +139,16 @@ def vs_threads() -> Iterator[Callable[[int], None]]:
 
     yield set_threads
     core.num_threads = before
+
+
+@pytest.fixture
+def warp_backend() -> Iterator[Callable[[str], None]]:
+    """Set the warp/correlation backend for one test; the previous one is restored afterwards,
+    pass or fail, so no later test runs on a backend it did not choose."""
+    from vsstvun.model.ops import warp
+
+    before = warp.get_backend()
+    try:
+        yield warp.set_backend
+    finally:
+        warp.set_backend(before)

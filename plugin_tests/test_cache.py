@@ -5,11 +5,35 @@ from __future__ import annotations
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+import vsstvun.filter.cache
 from vsstvun.filter.cache import WindowCache
+
+
+@pytest.fixture
+def waiting(monkeypatch: pytest.MonkeyPatch) -> threading.Semaphore:
+    """Released once by every caller that starts waiting for another thread's computation.
+
+    Lets a test release a computation only after its waiters are known to block on it,
+    instead of sleeping and hoping they got there.
+    """
+    entered = threading.Semaphore(0)
+
+    class SignallingFuture(Future):
+        def result(self, timeout: float | None = None) -> object:
+            entered.release()
+            return super().result(timeout)
+
+    monkeypatch.setattr(vsstvun.filter.cache, "Future", SignallingFuture)
+    return entered
+
+
+def wait_for(entered: threading.Semaphore, count: int) -> None:
+    for _ in range(count):
+        assert entered.acquire(timeout=5), "a caller never started waiting"
 
 
 def test_hit_and_lru_eviction():
@@ -27,7 +51,7 @@ def test_rejects_empty_cache():
         WindowCache(0)
 
 
-def test_single_flight():
+def test_single_flight(waiting):
     """Eight threads ask for one key while its computation is still running: computed once."""
     cache: WindowCache[str, object] = WindowCache(4)
     started, release = threading.Event(), threading.Event()
@@ -42,7 +66,7 @@ def test_single_flight():
         first = pool.submit(cache.get, "w", compute)
         assert started.wait(5)
         others = [pool.submit(cache.get, "w", compute) for _ in range(7)]
-        time.sleep(0.05)  # let the waiters block on the in-flight computation
+        wait_for(waiting, 7)  # all seven block on the in-flight computation
         release.set()
         results = [first.result(5)] + [f.result(5) for f in others]
     assert all(r is value for r in results)
@@ -62,7 +86,7 @@ def test_different_keys_compute_concurrently():
         assert sorted(pool.map(lambda k: cache.get(k, lambda: compute(k)), [1, 2])) == [1, 2]
 
 
-def test_error_reaches_waiters_and_is_not_cached():
+def test_error_reaches_waiters_and_is_not_cached(waiting):
     cache: WindowCache[int, int] = WindowCache(2)
     started, release = threading.Event(), threading.Event()
 
@@ -75,7 +99,7 @@ def test_error_reaches_waiters_and_is_not_cached():
         owner = pool.submit(cache.get, 0, failing)
         assert started.wait(5)
         waiter = pool.submit(cache.get, 0, lambda: 1)
-        time.sleep(0.05)
+        wait_for(waiting, 1)
         release.set()
         for future in (owner, waiter):
             with pytest.raises(RuntimeError, match="model failed"):
@@ -93,7 +117,7 @@ def test_random_access_from_many_threads_computes_each_key_once():
     def compute(key: int) -> int:
         with lock:
             counts[key] += 1
-        time.sleep(0.001)
+        time.sleep(0.001)  # widens the race for the same key; the assertions hold for any timing
         return key * key
 
     requests = [k for k in range(16) for _ in range(10)]

@@ -35,18 +35,16 @@ def test_correlation_kernel_matches_torch(dtype, tol):
     assert (out.float() - ref).abs().max().item() < tol
 
 
-def test_model_same_with_either_backend():
+def test_model_same_with_either_backend(warp_backend):
     from vsstvun.model import build_model
-    from vsstvun.model.ops import warp
 
     torch.manual_seed(0)
     model = build_model("lite").cuda().eval()
     frames = torch.rand(1, 7, 3, 32, 32, device="cuda")
     outs = []
     for backend in ("torch", "cupy"):
-        warp.set_backend(backend)
+        warp_backend(backend)
         with torch.inference_mode():
             state = model.encode_window(frames)
             outs.append(model.synthesize(state, 0.5))
-    warp.set_backend("auto")
     assert (outs[0] - outs[1]).abs().max().item() < 1e-4

@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VSPIPE = shutil.which("vspipe", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 TOOLS = {"vspipe": VSPIPE, **{tool: shutil.which(tool) for tool in ("x265", "ffmpeg", "ffprobe")}}
 
-pytestmark = pytest.mark.skipif(
-    not all(TOOLS.values()), reason=f"needs {', '.join(t for t, p in TOOLS.items() if not p)}"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not all(TOOLS.values()), reason=f"needs {', '.join(t for t, p in TOOLS.items() if not p)}"),
+]
 
 
 @pytest.fixture(scope="module")

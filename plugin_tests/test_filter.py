@@ -224,6 +224,7 @@ def counting_lite(monkeypatch, lite_weights):
     return encodes
 
 
+@pytest.mark.slow
 def test_random_order_many_threads_encode_each_window_once(counting_lite, vs_threads):
     clip = make_clip(moving_frames(8))
     vs_threads(1)
@@ -268,6 +269,7 @@ def test_network_output_matches_a_direct_model_call(lite_weights):
     np.testing.assert_allclose(planes(out.get_frame(1)), direct[1], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_tiled_filter_is_close_to_untiled():
     clip = make_clip(moving_frames(3, 96, 64))
     path = None  # the shipped weights: see test_tiling's fixture for why not random ones

@@ -161,10 +161,9 @@ def test_aligned_base_puts_lr_pixels_on_the_decimation_grid(scale):
     assert torch.allclose(up[..., :keep], hr[..., :keep], atol=1e-4)
 
 
-def test_base_convention_per_preset():
+def test_base_convention_per_preset(full):
     lr = torch.rand(1, 3, 8, 8)
-    lite, full = build_model("lite"), build_model("full")
-    assert lite.config.aligned_base and not full.config.aligned_base
+    lite = build_model("lite")
     assert torch.equal(lite.base(lr)[..., ::4, ::4], lr)  # LR samples sit on the HR grid
     ref = torch.nn.functional.interpolate(lr, scale_factor=4, mode="bilinear", align_corners=False)
     assert torch.equal(full.base(lr), ref)
@@ -255,8 +254,7 @@ def test_he_init_keeps_activation_scale():
     assert float(feats[4].std()) > 0.15 * float(x.std())
 
 
-def test_normalised_cost_volume_is_cosine_similarity():
-    assert preset_config("lite", 4).pwc_corr_norm and not preset_config("full", 4).pwc_corr_norm
+def test_normalised_cost_volume_is_cosine_similarity(full):
     pwc = build_model("lite").pwcnet
     f = torch.randn(1, 24, 8, 8)
     cost = pwc._cost(f, f)
@@ -264,6 +262,10 @@ def test_normalised_cost_volume_is_cosine_similarity():
     assert torch.allclose(cost[:, centre], torch.ones(1, 8, 8), atol=1e-5)
     assert cost.max() <= 1 + 1e-5
     assert torch.allclose(pwc._cost(10 * f, 0.1 * f), cost, atol=1e-5)  # blind to feature scale
+    # the authors' network keeps the raw mean product: it scales with the features
+    raw = full.pwcnet._cost(f, f)[:, centre]
+    assert torch.allclose(raw, (f * f).mean(1), atol=1e-5)
+    assert torch.allclose(full.pwcnet._cost(10 * f, f)[:, centre], 10 * raw, atol=1e-4)
 
 
 def test_encode_window_takes_given_flows():

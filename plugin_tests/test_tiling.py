@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import FakeModel, moving_frames
 
-from vsstvun.filter.tiling import TiledModel, plan_tiles
+from vsstvun.filter.tiling import Tile, TiledModel, plan_tiles
 from vsstvun.model import SIZE_MULTIPLE
 from vsstvun.weights import load_model
 
@@ -44,6 +44,13 @@ def test_plan_rejects(tiles, overlap, message):
         plan_tiles(48, 64, 2, tiles, overlap)
 
 
+def test_tiled_model_rejects_unweighted_tiles():
+    """Several tiles without blend weights cannot be blended: refused up front, not mid-render."""
+    halves = [Tile(0, 48, 0, 40, None), Tile(0, 48, 24, 64, None)]
+    with pytest.raises(ValueError, match="blend weight"):
+        TiledModel(FakeModel(2), halves)
+
+
 def window(height: int = 64, width: int = 96) -> torch.Tensor:
     return torch.from_numpy(np.stack(moving_frames(7, width, height))).unsqueeze(0)
 
@@ -70,6 +77,7 @@ def lite() -> torch.nn.Module:
     return load_model("lite", 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("t", "overlap", "worst", "mean"), [(0.0, 16, 5e-3, 1e-4), (0.5, 16, 5e-3, 1e-4), (0.5, 32, 1.5e-3, 1.5e-5)]
 )

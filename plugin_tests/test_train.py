@@ -49,10 +49,16 @@ def _cfg(tmp_path, **kw) -> TrainConfig:
     return TrainConfig(**base)
 
 
+def _initialised_only(tmp_path, **kw) -> TrainConfig:
+    """One flow-only step at a negligible learning rate: the exported file shows the initialisation."""
+    return _cfg(tmp_path / "run", stage1_iters=0, stage2_iters=1, flow_only=True, lr=1e-9, min_lr=1e-9, **kw)
+
+
 def _log(path):
     return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_two_stages_log_and_export(tmp_path):
     out = train(_cfg(tmp_path, data={"patch": 64, "strides": [2, 4]}), _batches(4))
     recorded = json.loads((tmp_path / "config.json").read_text())
@@ -66,6 +72,7 @@ def test_two_stages_log_and_export(tmp_path):
     assert (tmp_path / "last.pt").is_file()
 
 
+@pytest.mark.slow
 def test_resume_continues_and_seed_is_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     train(_cfg(a), _batches(5))
@@ -77,6 +84,7 @@ def test_resume_continues_and_seed_is_deterministic(tmp_path):
     assert la[-1]["loss"] == pytest.approx(lb[-1]["loss"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_training_reduces_loss_on_a_fixed_batch(tmp_path):
     """Targets that are a smooth function of the inputs (the model's own bilinear base of them,
     the blend of X3 and X4 in between) can be learnt: every term falls, the spatial one fastest."""
@@ -101,24 +109,12 @@ def test_init_from_other_scale_keeps_all_but_the_head(tmp_path):
     assert torch.equal(model.state_dict()["encoder.conv.0.weight"], ref["encoder.conv.0.weight"])
 
 
+@pytest.mark.slow
 def test_init_flow_takes_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     body = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
     flow = save_checkpoint(build_model("lite", 4), tmp_path / "x4.safetensors")
-    out = train(
-        _cfg(
-            tmp_path / "run",
-            stage1_iters=0,
-            stage2_iters=1,
-            flow_only=True,
-            init=body,
-            init_flow=flow,
-            scale=2,
-            lr=1e-9,
-            min_lr=1e-9,
-        ),
-        _batches(1, scale=2),
-    )
+    out = train(_initialised_only(tmp_path, init=body, init_flow=flow, scale=2), _batches(1, scale=2))
     got, b, f = (load_checkpoint(p).state_dict() for p in (out, body, flow))
     for key in ("pwcnet.conv1a.0.weight", "pwcnet.predict_flow2.weight"):
         assert torch.allclose(got[key], f[key], atol=1e-3) and not torch.allclose(got[key], b[key], atol=1e-3)
@@ -148,6 +144,7 @@ def test_dis_teacher_recovers_a_translation():
     assert float(f43[inner][:, 0].median()) == pytest.approx(-shift / 4, abs=0.25)
 
 
+@pytest.mark.slow
 def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(
@@ -161,6 +158,7 @@ def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]
 
 
+@pytest.mark.slow
 def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(
@@ -207,6 +205,7 @@ def test_flow_loss_pyramid_term_trains_the_coarse_levels():
     assert model.pwcnet.predict_flow6.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.slow
 def test_reset_flow_restarts_only_the_flow_net(tmp_path):
     torch.manual_seed(0)
     trained = build_model("lite")
@@ -214,19 +213,7 @@ def test_reset_flow_restarts_only_the_flow_net(tmp_path):
         for p in trained.parameters():
             p.add_(0.5)  # stand-in for trained weights: every bias non-zero
     init = save_checkpoint(trained, tmp_path / "init.safetensors")
-    out = train(
-        _cfg(
-            tmp_path / "run",
-            stage1_iters=0,
-            stage2_iters=1,
-            flow_only=True,
-            init=init,
-            reset_flow=True,
-            lr=1e-9,
-            min_lr=1e-9,
-        ),
-        _batches(1),
-    )
+    out = train(_initialised_only(tmp_path, init=init, reset_flow=True), _batches(1))
     got, ref = load_checkpoint(out).state_dict(), load_checkpoint(init).state_dict()
     assert got["pwcnet.conv1a.0.bias"].abs().max() < 1e-3  # He init: zero biases
     assert not torch.allclose(got["pwcnet.conv1a.0.weight"], ref["pwcnet.conv1a.0.weight"], atol=1e-2)

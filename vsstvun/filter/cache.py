@@ -39,17 +39,16 @@ class WindowCache[K: Hashable, V]:
         If ``compute`` raises, every waiter gets the exception and nothing is cached, so a later
         request retries.
         """
+        future: Future[V] = Future()
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-            future = self._in_flight.get(key)
-            owner = future is None
-            if owner:
-                future = self._in_flight[key] = Future()
+            pending = self._in_flight.setdefault(key, future)
+            if pending is future:
                 self.computed += 1
-        if not owner:
-            return future.result()
+        if pending is not future:
+            return pending.result()
         try:
             value = compute()
         except BaseException as exc:

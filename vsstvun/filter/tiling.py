@@ -106,6 +106,9 @@ class TiledModel:
     def __init__(self, model: STVUN, tiles: Sequence[Tile]) -> None:
         self.model = model
         self.tiles = list(tiles)
+        self._weights = [t.weight for t in self.tiles if t.weight is not None]
+        if len(self.tiles) > 1 and len(self._weights) != len(self.tiles):
+            raise ValueError("every tile of a multi-tile plan needs a blend weight: build the tiles with plan_tiles")
 
     def encode(self, frames: torch.Tensor) -> list[WindowState]:
         """Encode a ``(B, 7, 3, H, W)`` window, one ``WindowState`` per tile.
@@ -129,6 +132,6 @@ class TiledModel:
             return parts[0]
         s, last = self.model.scale, self.tiles[-1]
         out = parts[0].new_zeros(*parts[0].shape[:2], last.y1 * s, last.x1 * s)
-        for part, tile in zip(parts, self.tiles, strict=True):
-            out[..., tile.y0 * s : tile.y1 * s, tile.x0 * s : tile.x1 * s] += part * tile.weight
+        for part, tile, weight in zip(parts, self.tiles, self._weights, strict=True):
+            out[..., tile.y0 * s : tile.y1 * s, tile.x0 * s : tile.x1 * s] += part * weight
         return out

@@ -35,23 +35,19 @@ class ModelConfig:
     pwc_context: tuple[int, ...] = (128, 128, 128, 96, 64, 32)
     #: Maximum displacement of the correlation layer ((2 md + 1)^2 channels).
     pwc_md: int = 4
-    #: Put LR pixel i on HR pixel s*i in the bilinear base, the grid of the blur-and-decimate
-    #: degradation. The authors' network (``full``) uses the pixel-centre convention instead and
-    #: leaves its residual to learn the (s - 1) / 2 px shift; a small network trained briefly
-    #: should not have to.
+    #: Put LR pixel i on HR pixel s*i in the bilinear base (the degradation's grid), so a small,
+    #: briefly trained network need not learn the (s - 1) / 2 px shift that the authors' network
+    #: (``full``, pixel-centre convention) leaves to its residual.
     aligned_base: bool = False
     #: Cost volume from channel-normalised features (cosine similarity in [-1, 1]) instead of the
-    #: raw mean product. The raw product of freshly initialised features is ~1e-3 and drowned
-    #: by the decoder's other inputs, so a flow net trained from scratch for a few thousand
-    #: iterations never learns to match; normalised, the matching signal is there from step one.
-    #: ``full`` keeps the raw product of the authors' network.
+    #: raw mean product, so a flow net trained from scratch sees a matching signal from the first
+    #: step (the raw product of fresh features is too faint); ``full`` keeps the authors' raw one.
+    #: How it was found: docs/history.md.
     pwc_corr_norm: bool = False
-    #: PWC-Net runs on the LR frames bilinearly upsampled by this factor (1, 2 or 4); its flow
-    #: comes out at a quarter of that size and is resized to the LR grid. The authors' network
-    #: uses 4 (``full``). At 2 the same motion spans half as many of the net's pixels, which the
-    #: small ``lite`` net, trained briefly on small patches, tracks far better on fast footage
-    #: (the README's ablation on bikes: in-between frames +0.7 dB at x4, +1.0 dB at x2); it also
-    #: costs a quarter of the flow net's time.
+    #: PWC-Net runs on the LR frames bilinearly upsampled by this factor (1, 2 or 4) and its flow,
+    #: a quarter of that size, is resized to the LR grid. ``full`` uses the authors' 4; ``lite``
+    #: uses 2, where a motion spans half as many of the small net's pixels, which it tracks far
+    #: better (and at a quarter of the cost). Ablation: docs/history.md.
     flow_upsample: int = 4
 
     def __post_init__(self) -> None:

@@ -35,14 +35,17 @@ class Decoder(nn.Module):
     def forward(self, targets: list[torch.Tensor], refs: list[torch.Tensor]) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Return (decoded features per level, HR residual)."""
         decoded: list[torch.Tensor] = []
-        for k in range(self.levels):
+        for k in range(self.levels):  # deepest encoder level first
+            # Reference: EFST output (centre pass) or the centre pass's d_k, merged with d_{k-1}.
             r = refs[k]
             if k > 0:
                 r = getattr(self, f"cconv{k}")(torch.cat((decoded[-1], r), dim=1))
+            # Three densely connected blocks on the target features and the reference -> d_k.
             x = torch.cat((targets[k], r), dim=1)
             s0 = getattr(self, f"block{k}_0")(x)
             x = torch.cat((x, s0), dim=1)
             s1 = getattr(self, f"block{k}_1")(x)
             decoded.append(getattr(self, f"block{k}_2")(torch.cat((x, s1), dim=1)))
+        # Reconstruction: the last level's features to an HR residual by sub-pixel convolution.
         residual = F.pixel_shuffle(self.rconv1(self.rconv0(decoded[-1])), self.scale)
         return decoded, residual

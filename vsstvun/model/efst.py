@@ -55,14 +55,17 @@ class EFST(nn.Module):
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         """feats: (B, T, C, H, W) with H, W multiples of 4 -> fused (B, C, H, W)."""
         b, t, c, h, w = feats.shape
-        flat = feats.reshape(b, t * c, h, w)
-        fused = self.early_fusion(flat)
         ff = self.ff
+        # Early fusion: all 7 frames' features concatenated and mixed by one 1x1 conv (E).
+        fused = self.early_fusion(feats.reshape(b, t * c, h, w))
+
+        # Temporal weights: each frame, per pixel, by the agreement of its embedding with E's.
         ref = ff.tAtt1(fused)
         emb = ff.tAtt0(feats.reshape(b * t, c, h, w)).view(b, t, c, h, w)
         conf = torch.sigmoid((emb * ref.unsqueeze(1)).sum(dim=2, keepdim=True))
         weighted = (feats * conf).reshape(b, t * c, h, w)
 
+        # Spatial weights: a two-level pyramid (1/2 and 1/4 size) over the weighted frames.
         a0 = ff.sAtt1(weighted)
         att = ff.sAtt2(_pool_pair(a0))
         low = ff.sAttL1(att)
@@ -70,5 +73,7 @@ class EFST(nn.Module):
         att = ff.sAtt3(att) + _up2(low)
         att = _up2(ff.sAtt4(att)) + a0
         att = ff.sAtt5(att)
+
+        # Modulation of E: multiplicative (2 sigmoid(att): unchanged where att = 0) and additive.
         add = ff.sAttA2(ff.sAttA1(att))
         return fused * torch.sigmoid(att) * 2 + add
