@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -114,6 +116,36 @@ def test_graph_is_constant_size_for_long_clips(fake_models):
     assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (99_999, 0, 1)
     props = out.get_frame(123_457).props  # 123457 * 2/5 = 49382.8
     assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (49_382, 4, 5)
+
+
+def built_within(seconds: float, build: Callable[[], vs.VideoNode]) -> vs.VideoNode:
+    """``build()``'s clip, failing (not hanging) the test if it takes longer than ``seconds``."""
+    result: list[vs.VideoNode] = []
+    worker = threading.Thread(target=lambda: result.append(build()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"building the graph took over {seconds} s"
+    return result[0]
+
+
+def test_factor_with_a_big_numerator_builds_fast_and_maps_exactly(fake_models):
+    """2997/125 (exactly 23.976, as several sources report it) -> 60000/1001 is the factor
+    2500000/999999: one SelectEvery period would have 2.5 million offsets."""
+    frames = moving_frames(5)
+    out = built_within(
+        5, lambda: vsstvun.stvun(make_clip(frames, fps=(2997, 125)), scale=2, fps_num=60000, fps_den=1001)
+    )
+    timing = Timing(5, Fraction(60000, 1001) / Fraction(2997, 125))
+    assert out.num_frames == timing.length == 13 and out.fps == Fraction(60000, 1001)
+    for n, frame in enumerate(frames_of(out)):
+        np.testing.assert_allclose(planes(frame), fake_output(frames, timing.position(n), 2), atol=1e-6)
+    windows = recorded_windows(fake_models[-1])
+    for centre in range(5):
+        assert any(np.array_equal(w, expected_window(frames, centre)) for w in windows), centre
+    long = core.std.BlankClip(format=vs.RGBS, width=16, height=16, length=100_000, fpsnum=2997, fpsden=125)
+    out = built_within(5, lambda: vsstvun.stvun(long, scale=2, fps_num=60000, fps_den=1001))
+    props = out.get_frame(200_000).props  # 200000 * 999999 / 2500000 = 79999.92
+    assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (79_999, 23, 25)
 
 
 def test_props_come_from_the_nearer_source_frame(fake_models):

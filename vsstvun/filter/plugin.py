@@ -4,8 +4,8 @@ Graph: a blank template of the output size/length plus eight source clips remapp
 indexing (frame ``n`` of clip ``k`` is source ``X3(n) + k - 3``, edge-replicated, ``k = 0..7``;
 the eighth is X4's right neighbour, needed for X4's own window at a scene cut). All nine go to
 ``std.ModifyFrame``, so VapourSynth fetches the source frames itself, in parallel, and the Python
-callback only runs the model. The remap is one ``std.SelectEvery`` per clip (see
-:meth:`vsstvun.filter.timing.Timing.selection`), so building the graph is O(1) in the clip length.
+callback only runs the model. The remap (:mod:`vsstvun.filter.remap`) builds in O(1) for any
+clip length and rate factor.
 
 The per-window model state is cached (:mod:`vsstvun.filter.cache`) and shared by every output frame
 between X3 and X4, whatever order and thread VapourSynth asks them from.
@@ -25,6 +25,7 @@ from .. import scenechange
 from ..model import WindowState
 from ..weights import load_model
 from .cache import WindowCache
+from .remap import source_clip
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
 from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
@@ -108,8 +109,7 @@ def stvun(
             fpsden=out_fps.denominator,
             keep=True,
         )
-        cycle, offsets = timing.selection()
-        sources = [vs.core.std.SelectEvery(_shift(clip, k), cycle, offsets, modify_duration=False) for k in _OFFSETS]
+        sources = [source_clip(clip, timing, k) for k in _OFFSETS]
         return vs.core.std.ModifyFrame(template, [template, *sources], renderer)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise vs.Error(f"stvun: {exc}") from exc
@@ -149,16 +149,6 @@ def _device(device_index: int | None) -> torch.device:
             f"device_index={device_index} is out of range (found {torch.cuda.device_count()} CUDA devices)"
         )
     return torch.device("cuda", device_index)
-
-
-def _shift(clip: vs.VideoNode, k: int) -> vs.VideoNode:
-    """``clip`` with frame ``i`` replaced by frame ``clamp(i + k)``: edge-replicated shift."""
-    n = clip.num_frames
-    if k > 0:
-        return clip[-1] * n if k >= n else clip[k:] + clip[-1] * k
-    if k < 0:
-        return clip[0] * n if -k >= n else clip[0] * -k + clip[: n + k]
-    return clip
 
 
 class _Engine:

@@ -99,16 +99,22 @@ class Timing:
             return FramePosition(self.src_len - 1, Fraction(0))
         return FramePosition(source, Fraction(rest, self.factor.numerator))
 
+    @property
+    def period(self) -> tuple[int, int]:
+        """``(outputs, sources)`` of one cycle of :meth:`selection` (``p``, ``q`` there)."""
+        periods = 2 if self.factor.denominator == 1 else 1
+        return self.factor.numerator * periods, self.factor.denominator * periods
+
     def selection(self) -> tuple[int, list[int]]:
         """``(cycle, offsets)`` for ``std.SelectEvery`` mapping output frames to their X3.
 
         ``floor(n / factor)`` is periodic: with ``factor = p/q`` and ``n = k*p + r`` it equals
         ``k*q + floor(r*q/p)``. So one SelectEvery over the source (cycle ``q``, ``p`` offsets)
         remaps any clip to output indexing in O(1) nodes, whatever the clip length. SelectEvery
-        wants a cycle of at least 2, so integer factors use two periods at once.
+        wants a cycle of at least 2, so integer factors use two periods at once. ``p`` offsets
+        are a lot for a factor like 2500000/999999: see :mod:`vsstvun.filter.remap`.
         """
-        periods = 2 if self.factor.denominator == 1 else 1
-        p, q = self.factor.numerator * periods, self.factor.denominator * periods
+        p, q = self.period
         return q, [r * q // p for r in range(p)]
 
 
