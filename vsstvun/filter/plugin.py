@@ -24,11 +24,12 @@ import vapoursynth as vs
 from .. import scenechange
 from ..model import WindowState
 from ..weights import load_model
+from . import args
 from .cache import WindowCache
 from .remap import source_clip
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
-from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
+from .timing import FramePosition, Timing, output_duration, output_fps
 
 __all__ = ["stvun"]
 
@@ -51,14 +52,16 @@ def stvun(
     tiles: int | tuple[int, int] | None = None,
     overlap: int = 32,
     sc: bool = True,
-    sc_threshold: float = 0.1,
+    sc_threshold: float | None = 0.1,
     cache_windows: int = 4,
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
-    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output).
+    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output). A
+        1-frame clip (a still) is upscaled in space: ``ceil(factor)`` copies.
     :param scale: spatial factor, 4 or 2 (must match the weights).
-    :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1.
+    :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1 (integer
+        only on variable-frame-rate clips). Floats are read as fractions (2.5 is 5/2).
     :param fps_num, fps_den: target frame rate; supersedes the factor (constant-rate clips only).
     :param model: weights preset shipped with the package ("lite" or "full").
     :param model_path: checkpoint file; supersedes ``model``.
@@ -71,7 +74,8 @@ def stvun(
         about 1.2/255).
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
         on the input are always honoured); nothing is interpolated across a cut.
-    :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].
+    :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1]; ``None``
+        trusts the props only (like ``sc=False``).
     :param cache_windows: how many per-window model states to keep (LRU).
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
@@ -80,25 +84,30 @@ def stvun(
     """
     try:
         # Everything cheap is validated before the (slow) model load.
-        _check_clip(clip)
+        args.check_clip(clip)
+        scale = args.integer("scale", scale)
+        num_streams = args.integer("num_streams", num_streams)
+        cache_windows = args.integer("cache_windows", cache_windows)
         if scale not in (2, 4):
             raise ValueError(f"scale must be 4 or 2, got {scale!r}")
-        if not 0 < sc_threshold <= 1:
-            raise ValueError(f"sc_threshold must be in (0, 1], got {sc_threshold!r}")
+        threshold = args.threshold(sc, sc_threshold)
         if num_streams < 1:
             raise ValueError(f"num_streams must be >= 1, got {num_streams!r}")
         if cache_windows < 1:
             raise ValueError(f"cache_windows must be >= 1, got {cache_windows!r}")
-        factor = resolve_factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
+        factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = _device(device_index)
         half = clip.format.id == vs.RGBH and device.type == "cuda"
         dtype = torch.float16 if half else torch.float32
-        tile_plan = plan_tiles(clip.height, clip.width, scale, _pair(tiles), overlap, device, dtype)
-        net = load_model(model=model, scale=scale, model_path=model_path, device=device, half=half)
+        grid = args.tile_grid(tiles)
+        tile_plan = plan_tiles(clip.height, clip.width, scale, grid, args.integer("overlap", overlap), device, dtype)
+        path = args.weights_file(model_path)
+        with args.blame("model_path", path):
+            net = load_model(model=model, scale=scale, model_path=path, device=device, half=half)
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
-        renderer = _Renderer(timing, engine, clip.fps, sc_threshold if sc else None)
+        renderer = _Renderer(timing, engine, clip.fps, threshold)
         out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
@@ -113,30 +122,6 @@ def stvun(
         return vs.core.std.ModifyFrame(template, [template, *sources], renderer)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise vs.Error(f"stvun: {exc}") from exc
-
-
-def _check_clip(clip: vs.VideoNode) -> None:
-    if not isinstance(clip, vs.VideoNode):
-        raise TypeError(f"clip must be a video clip, got {type(clip).__name__}")
-    if clip.format is None or clip.format.id not in (vs.RGBS, vs.RGBH):
-        name = "variable format" if clip.format is None else clip.format.name
-        raise ValueError(
-            f"only RGBS or RGBH input is supported, got {name}; convert first, e.g. "
-            'core.resize.Bicubic(clip, format=vs.RGBS, matrix_in_s="709")'
-        )
-    if clip.width == 0 or clip.height == 0:
-        raise ValueError("variable frame size is not supported; resize to one size first")
-    if clip.num_frames < 2:
-        raise ValueError(f"clip must have at least 2 frames, got {clip.num_frames}")
-
-
-def _pair(tiles: int | Sequence[int] | None) -> tuple[int, int]:
-    if tiles is None:
-        return (1, 1)
-    if isinstance(tiles, int):
-        return (tiles, tiles)
-    tx, ty = tiles
-    return (int(tx), int(ty))
 
 
 def _device(device_index: int | None) -> torch.device:

@@ -111,7 +111,10 @@ def _read_pickle(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from e
+        raise CheckpointError(
+            f"{path} is neither a safetensors file nor a readable PyTorch checkpoint "
+            f"(truncated or corrupt, or not a weights file at all?): {e}"
+        ) from e
     for key in ("state_dict", "model", "params"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
