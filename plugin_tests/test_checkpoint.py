@@ -127,3 +127,50 @@ def test_safetensors_header_length_that_looks_like_a_pickle(tmp_path):
     else:
         pytest.fail("no padding gave a header length starting with 0x80")
     assert load_checkpoint(path).config.flow_upsample == 4  # from the metadata, not the preset's 2
+
+
+def test_packaged_files_carry_a_checksum_that_matches():
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    from vsstvun.model.checkpoint import tensor_digest
+    from vsstvun.weights import default_weights_path
+
+    for scale in (2, 4):
+        path = default_weights_path("lite", scale)
+        with safe_open(str(path), "pt") as f:
+            stored = f.metadata()["tensors_sha256"]
+        state = load_file(str(path))
+        assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+        assert tensor_digest(state) == stored
+
+
+def test_overwritten_tensor_bytes_are_refused(tmp_path):
+    """A copy of the shipped x4 file with a few bytes of tensor data overwritten (it used to load
+    silently and give all-NaN frames)."""
+    from vsstvun.weights import default_weights_path
+
+    data = bytearray(default_weights_path("lite", 4).read_bytes())
+    start = 8 + int.from_bytes(data[:8], "little")  # tensor data follows the JSON header
+    middle = (start + len(data)) // 2
+    data[middle : middle + 6] = b"\xff" * 6
+    path = tmp_path / "stvun_lite_x4.safetensors"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=f"^{path}: the tensor data does not match the checksum"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_weights_are_refused(tmp_path, value):
+    """The authors' layout (no checksum to catch it) and our own format both refuse NaN / inf."""
+    from vsstvun.model.checkpoint import write_state
+
+    model = build_model("lite", 2)
+    state = model.state_dict()
+    state["decoder.cconv2.weight"].view(-1)[5] = value
+    torch.save(state, tmp_path / "bad.pth")
+    with pytest.raises(CheckpointError, match=f"^{tmp_path / 'bad.pth'}: 1 tensors hold NaN or infinite.*cconv2"):
+        load_checkpoint(tmp_path / "bad.pth")
+    path = write_state(state, model.config, tmp_path / "bad.safetensors")  # checksum of the bad values
+    with pytest.raises(CheckpointError, match="NaN or infinite"):
+        load_checkpoint(path)

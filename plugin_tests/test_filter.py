@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -116,6 +118,36 @@ def test_graph_is_constant_size_for_long_clips(fake_models):
     assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (49_382, 4, 5)
 
 
+def built_within(seconds: float, build: Callable[[], vs.VideoNode]) -> vs.VideoNode:
+    """``build()``'s clip, failing (not hanging) the test if it takes longer than ``seconds``."""
+    result: list[vs.VideoNode] = []
+    worker = threading.Thread(target=lambda: result.append(build()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"building the graph took over {seconds} s"
+    return result[0]
+
+
+def test_factor_with_a_big_numerator_builds_fast_and_maps_exactly(fake_models):
+    """2997/125 (exactly 23.976, as several sources report it) -> 60000/1001 is the factor
+    2500000/999999: one SelectEvery period would have 2.5 million offsets."""
+    frames = moving_frames(5)
+    out = built_within(
+        5, lambda: vsstvun.stvun(make_clip(frames, fps=(2997, 125)), scale=2, fps_num=60000, fps_den=1001)
+    )
+    timing = Timing(5, Fraction(60000, 1001) / Fraction(2997, 125))
+    assert out.num_frames == timing.length == 13 and out.fps == Fraction(60000, 1001)
+    for n, frame in enumerate(frames_of(out)):
+        np.testing.assert_allclose(planes(frame), fake_output(frames, timing.position(n), 2), atol=1e-6)
+    windows = recorded_windows(fake_models[-1])
+    for centre in range(5):
+        assert any(np.array_equal(w, expected_window(frames, centre)) for w in windows), centre
+    long = core.std.BlankClip(format=vs.RGBS, width=16, height=16, length=100_000, fpsnum=2997, fpsden=125)
+    out = built_within(5, lambda: vsstvun.stvun(long, scale=2, fps_num=60000, fps_den=1001))
+    props = out.get_frame(200_000).props  # 200000 * 999999 / 2500000 = 79999.92
+    assert (props["STVUN_Source"], props["STVUN_TinNum"], props["STVUN_TinDen"]) == (79_999, 23, 25)
+
+
 def test_props_come_from_the_nearer_source_frame(fake_models):
     props = {n: {"Tag": n} for n in range(4)}
     out = vsstvun.stvun(make_clip(moving_frames(4), props=props), scale=2, factor_num=4)
@@ -132,16 +164,17 @@ def two_shots() -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize(
-    ("props", "sc"),
+    ("props", "detector"),
     [
-        ({2: {"_SceneChangeNext": 1}}, False),
-        ({3: {"_SceneChangePrev": 1}}, False),
-        ({}, True),  # built-in detector
+        ({2: {"_SceneChangeNext": 1}}, dict(sc=False)),
+        ({3: {"_SceneChangePrev": 1}}, dict(sc=False)),
+        ({3: {"_SceneChangePrev": 1}}, dict(sc_threshold=None)),  # props only, as in vs-rife
+        ({}, {}),  # built-in detector
     ],
 )
-def test_no_blending_across_a_cut(fake_models, props, sc):
+def test_no_blending_across_a_cut(fake_models, props, detector):
     frames = two_shots()
-    out = frames_of(vsstvun.stvun(make_clip(frames, props=props), scale=2, factor_num=4, sc=sc))
+    out = frames_of(vsstvun.stvun(make_clip(frames, props=props), scale=2, factor_num=4, **detector))
     # outputs 8..11 lie between frames 2 and 3 (Tin 0, 1/4, 1/2, 3/4): nearer side, space-only
     for n, side in zip(range(8, 12), (2, 2, 3, 3), strict=True):
         np.testing.assert_array_equal(planes(out[n]), upsample(frames[side], 2))
@@ -156,9 +189,10 @@ def test_no_blending_across_a_cut(fake_models, props, sc):
     assert any(np.array_equal(w, expected_window(frames[3:], 0)) for w in windows)
 
 
-def test_without_a_cut_frames_are_blended(fake_models):
+@pytest.mark.parametrize("detector", [dict(sc=False), dict(sc_threshold=None)])
+def test_without_a_cut_frames_are_blended(fake_models, detector):
     frames = two_shots()
-    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=4, sc=False)
+    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=4, **detector)
     np.testing.assert_allclose(planes(out.get_frame(9)), upsample(0.75 * frames[2] + 0.25 * frames[3], 2), atol=1e-6)
 
 
@@ -310,26 +344,67 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (core.std.BlankClip(format=vs.YUV420P8), {}, r"RGBS or RGBH.*resize\.Bicubic\(clip, format=vs\.RGBS"),
         (core.std.BlankClip(format=vs.RGB24), {}, "RGBS or RGBH"),
         (core.std.Splice([rgbs(2), core.std.BlankClip(rgbs(2), width=48)], mismatch=True), {}, "variable frame size"),
-        (rgbs(1), {}, "at least 2 frames"),
+        (core.std.Splice([rgbs(2), rgbs(2).resize.Point(format=vs.RGBH)], mismatch=True), {}, "variable format"),
+        (rgbs(fps=(0, 1)), dict(factor_num=3, factor_den=2), "fractional but the clip has a variable frame rate"),
+        (rgbs(fps=(0, 1)), dict(factor_num=1.5), "fractional but the clip has a variable frame rate"),
+        (rgbs(), dict(scale=4.5), "scale must be a whole number"),
+        (rgbs(), dict(factor_num="2"), "factor_num must be a number"),
+        (rgbs(), dict(tiles=(2,)), r"tiles must be one number or a \(columns, rows\) pair"),
+        (rgbs(), dict(tiles=(2, 1.5)), "tiles must be a whole number"),
+        (rgbs(), dict(sc_threshold="high"), "sc_threshold must be a number"),
+        (rgbs(), dict(model_path=""), "model_path is empty"),
         (rgbs(fps=(0, 1)), dict(fps_num=60), "variable frame rate"),
         (rgbs(), dict(scale=3), "scale must be 4 or 2"),
         (rgbs(), dict(factor_num=0), "factor must be positive"),
         (rgbs(), dict(factor_num=1, factor_den=2), "below 1"),
         (rgbs(), dict(fps_num=12), "below 1"),
         (rgbs(), dict(fps_den=1001), "without fps_num"),
-        (rgbs(), dict(tiles=(64, 1)), "exceed"),
+        (rgbs(), dict(tiles=(64, 1)), r"tiles=\(64, 1\) would cut the 32x32 frame"),
         (rgbs(), dict(overlap=-1), "overlap"),
         (rgbs(), dict(num_streams=0), "num_streams"),
         (rgbs(), dict(cache_windows=0), "cache_windows"),
         (rgbs(), dict(sc_threshold=0), "sc_threshold"),
         (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
-        (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "not found"),
+        (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),
     ],
 )
 def test_errors(clip, kwargs, message):
     with pytest.raises(vs.Error, match="^stvun: .*" + message):
         vsstvun.stvun(clip, **kwargs)
+
+
+def test_not_a_weights_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("encode settings\n")
+    with pytest.raises(vs.Error, match=f"^stvun: model_path='{path}': .*neither a safetensors file nor"):
+        vsstvun.stvun(rgbs(), model_path=str(path))
+
+
+def test_tiles_of_a_few_pixels_are_refused_at_once():
+    """32x24 in (16, 12) tiles of 2x2 px used to run 192 padded windows per frame."""
+    start = time.perf_counter()
+    with pytest.raises(vs.Error, match=r"tiles of about 2x2 LR pixels.*at most \(2, 1\) tiles"):
+        vsstvun.stvun(core.std.BlankClip(rgbs(), width=32, height=24), tiles=(16, 12))
+    assert time.perf_counter() - start < 5
+
+
+def test_loose_numbers_mean_what_they_say(fake_models):
+    """4.0 is 4, 2.5 is 5/2, a float target rate is its fraction."""
+    clip = make_clip(moving_frames(4))
+    out = vsstvun.stvun(clip, scale=4.0, factor_num=2.5, tiles=1.0, overlap=16.0, num_streams=1.0)
+    assert (out.width, out.height, out.num_frames, out.fps) == (256, 192, 10, Fraction(60))
+    assert vsstvun.stvun(clip, scale=2, fps_num=59.94005994005994).fps == Fraction(60000, 1001)
+    assert vsstvun.stvun(clip, scale=2, factor_num=Fraction(5, 2)).fps == Fraction(60)
+
+
+def test_a_still_is_upscaled_in_space(fake_models):
+    frame = moving_frames(1)[0]
+    out = frames_of(vsstvun.stvun(make_clip([frame]), scale=2, factor_num=5, factor_den=2))
+    assert len(out) == 3  # ceil(1 * 5/2): every output frame starting inside the still's time
+    for f in out:
+        np.testing.assert_array_equal(planes(f), upsample(frame, 2))
+        assert (f.props["STVUN_Source"], f.props["STVUN_Tin"]) == (0, 0.0)
 
 
 def test_corrupt_weights_file(tmp_path):

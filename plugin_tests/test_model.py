@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from vsstvun.model import PRESETS, build_model, preset_config
+from vsstvun.model import PRESETS, ModelConfig, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
@@ -278,3 +278,31 @@ def test_encode_window_takes_given_flows():
     assert state.f34.shape == (1, 2, 32, 32) and bool((state.f34 == 1.5).all()) and bool((state.f43 == -0.5).all())
     with pytest.raises(ValueError, match="flows must be"):
         model.encode_window(frames, flows=(flows[0][..., :16], flows[1]))
+
+
+@pytest.mark.parametrize(("t", "offset"), [(0.25, 9 / 64), (0.5, 8 / 64), (0.75, 7 / 64)])
+def test_full_blends_warped_frames_equally_at_every_time(full, t, offset):
+    """Paper Eq. 4-6 worked by hand on ramps: X3(x) = x/32, X4(x) = x/32 + 1/4, flows +-2 px.
+
+    Eq. 4 gives f_t3 = -2t and f_t4 = 2(1 - t); the warped frames are (x - 2t)/32 and
+    (x + 2 - 2t)/32 + 1/4, and their plain average is x/32 + (1 - 2t)/32 + 1/8, i.e. x/32 plus
+    9/64, 8/64, 7/64 at t = 1/4, 1/2, 3/4 (a blend by distance in time would give x/32 + t/4).
+    """
+    ramp = torch.arange(16, dtype=torch.float32).div(32).expand(3, 16, 16)
+    frames = torch.stack([ramp] * 4 + [ramp + 0.25] * 3).unsqueeze(0)
+    flows = (torch.tensor([2.0, 0.0]).view(1, 2, 1, 1).expand(1, 2, 16, 16),) * 2
+    flows = (flows[0], -flows[1])
+    with torch.no_grad():
+        warped = full.warped_lr(full.encode_window(frames, flows=flows), t)
+    inner = (..., slice(2, 13))  # columns whose samples stay inside the frame
+    assert torch.allclose(warped[inner], ramp[inner] + offset, atol=1e-6)
+
+
+def test_time_blend_per_preset_and_for_files_without_the_field():
+    assert PRESETS["full"].time_blend == "equal" and PRESETS["lite"].time_blend == "linear"
+    for preset, blend in (("full", "equal"), ("lite", "linear")):  # what files of that time were trained with
+        saved = preset_config(preset).to_dict()
+        del saved["time_blend"]
+        assert ModelConfig.from_dict(saved).time_blend == blend
+    with pytest.raises(ValueError, match="time_blend"):
+        dataclasses.replace(PRESETS["full"], time_blend="cubic")

@@ -14,7 +14,7 @@ from vsstvun.weights import load_model
 
 @pytest.mark.parametrize(
     ("height", "width", "tiles", "overlap"),
-    [(48, 64, (2, 1), 8), (64, 96, (2, 2), 16), (50, 70, (3, 2), 5), (40, 40, (4, 4), 0)],
+    [(48, 64, (2, 1), 8), (64, 96, (2, 2), 16), (50, 70, (3, 2), 5), (64, 64, (4, 4), 0)],
 )
 def test_plan_weights_sum_to_one_and_tiles_align(height, width, tiles, overlap):
     scale = 2
@@ -37,7 +37,12 @@ def test_single_tile_plan_is_passthrough():
 
 
 @pytest.mark.parametrize(
-    ("tiles", "overlap", "message"), [((0, 1), 8, "tiles must be"), ((65, 1), 8, "exceed"), ((2, 2), -1, "overlap")]
+    ("tiles", "overlap", "message"),
+    [
+        ((0, 1), 8, "tiles must be"),
+        ((5, 1), 8, r"tiles of about 12x48 .* at most \(4, 3\) tiles"),
+        ((2, 2), -1, "overlap"),
+    ],
 )
 def test_plan_rejects(tiles, overlap, message):
     with pytest.raises(ValueError, match=message):

@@ -44,6 +44,13 @@ def test_target_fps_needs_constant_rate():
     assert resolve_factor(Fraction(0), 3) == 3  # a plain factor is fine for VFR
 
 
+def test_fractional_factor_needs_constant_rate():
+    """Placed by count, outputs of a VFR clip with a fractional factor drift from their content."""
+    with pytest.raises(ValueError, match="factor 3/2 is fractional but the clip has a variable frame rate"):
+        resolve_factor(Fraction(0), 3, 2)
+    assert resolve_factor(Fraction(0), 4, 2) == 2  # an integer factor written as a fraction
+
+
 @pytest.mark.parametrize(
     ("src_len", "factor", "length"),
     [(8, 2, 16), (5, 3, 15), (7, Fraction(5, 2), 18), (2, Fraction(7, 4), 4), (10, 1, 10)],
@@ -116,9 +123,12 @@ def test_selection_reproduces_x3(factor, src_len):
         assert selected == timing.position(n).source
 
 
-def test_too_short_clip():
-    with pytest.raises(ValueError, match="at least 2 frames"):
-        Timing(1, Fraction(2))
+def test_a_still_is_all_tail():
+    with pytest.raises(ValueError, match="at least 1 frame"):
+        Timing(0, Fraction(2))
+    still = Timing(1, Fraction(5, 2))
+    assert still.length == 3
+    assert [still.position(n) for n in range(3)] == [FramePosition(0, Fraction(0))] * 3
 
 
 def test_durations():

@@ -88,12 +88,15 @@ def test_backend_selection(warp_backend):
     assert torch.equal(correlation(x, x, 1), correlation_torch(x, x, 1))
 
 
-def test_warp_to_time_endpoints_and_blend():
+def test_warp_to_time_endpoints_and_blends():
     from vsstvun.model.ops.warp import warp_to_time
 
     torch.manual_seed(1)
     x3, x4 = torch.rand(2, 1, 3, 10, 12).unbind(0)
     f34, f43 = (torch.randn(2, 1, 2, 10, 12) * 2).unbind(0)
-    assert torch.allclose(warp_to_time(x3, x4, f34, f43, 0.0), x3, atol=1e-6)  # f_03 = 0, weight 1 on X3
+    assert torch.allclose(warp_to_time(x3, x4, f34, f43, 0.0, "linear"), x3, atol=1e-6)  # f_03 = 0, all X3
     zero = torch.zeros_like(f34)
-    assert torch.allclose(warp_to_time(x3, x4, zero, zero, 0.25), 0.75 * x3 + 0.25 * x4, atol=1e-6)
+    assert torch.allclose(warp_to_time(x3, x4, zero, zero, 0.25, "linear"), 0.75 * x3 + 0.25 * x4, atol=1e-6)
+    assert torch.allclose(warp_to_time(x3, x4, zero, zero, 0.25, "equal"), 0.5 * x3 + 0.5 * x4, atol=1e-6)
+    with pytest.raises(ValueError, match="time blend"):
+        warp_to_time(x3, x4, zero, zero, 0.25, "cubic")

@@ -4,8 +4,8 @@ Graph: a blank template of the output size/length plus eight source clips remapp
 indexing (frame ``n`` of clip ``k`` is source ``X3(n) + k - 3``, edge-replicated, ``k = 0..7``;
 the eighth is X4's right neighbour, needed for X4's own window at a scene cut). All nine go to
 ``std.ModifyFrame``, so VapourSynth fetches the source frames itself, in parallel, and the Python
-callback only runs the model. The remap is one ``std.SelectEvery`` per clip (see
-:meth:`vsstvun.filter.timing.Timing.selection`), so building the graph is O(1) in the clip length.
+callback only runs the model. The remap (:mod:`vsstvun.filter.remap`) builds in O(1) for any
+clip length and rate factor.
 
 The per-window model state is cached (:mod:`vsstvun.filter.cache`) and shared by every output frame
 between X3 and X4, whatever order and thread VapourSynth asks them from.
@@ -24,13 +24,15 @@ import vapoursynth as vs
 from .. import scenechange
 from ..model import WindowState
 from ..weights import load_model
+from . import args
 from . import dedup as held
 from .cache import WindowCache
 from .dedup_metric import DEFAULT_THRESHOLD, PROP, with_difference
 from .device import select_device
+from .remap import source_clip
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
-from .timing import FramePosition, Timing, output_duration, output_fps, resolve_factor
+from .timing import FramePosition, Timing, output_duration, output_fps
 
 __all__ = ["stvun"]
 
@@ -55,7 +57,7 @@ def stvun(
     tiles: int | tuple[int, int] | None = None,
     overlap: int = 32,
     sc: bool = True,
-    sc_threshold: float = 0.1,
+    sc_threshold: float | None = 0.1,
     cache_windows: int = 4,
     dedup: bool = False,
     dedup_threshold: float = DEFAULT_THRESHOLD,
@@ -63,9 +65,11 @@ def stvun(
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
-    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output).
+    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output). A
+        1-frame clip (a still) is upscaled in space: ``ceil(factor)`` copies.
     :param scale: spatial factor, 4 or 2 (must match the weights).
-    :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1.
+    :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1 (integer
+        only on variable-frame-rate clips). Floats are read as fractions (2.5 is 5/2).
     :param fps_num, fps_den: target frame rate; supersedes the factor (constant-rate clips only).
     :param model: weights preset shipped with the package ("lite" or "full").
     :param model_path: checkpoint file; supersedes ``model``.
@@ -79,7 +83,8 @@ def stvun(
         about 1.2/255).
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
         on the input are always honoured); nothing is interpolated across a cut.
-    :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].
+    :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1]; ``None``
+        trusts the props only (like ``sc=False``).
     :param cache_windows: how many per-window model states to keep (LRU).
     :param dedup: anime held drawings: interpolate between distinct drawings, not between copies
         (see :mod:`vsstvun.filter.dedup`); adds props ``STVUN_DrawingA``/``STVUN_DrawingB``.
@@ -96,31 +101,37 @@ def stvun(
     """
     try:
         # Everything cheap is validated before the (slow) model load.
-        _check_clip(clip)
+        args.check_clip(clip)
+        scale = args.integer("scale", scale)
+        num_streams = args.integer("num_streams", num_streams)
+        cache_windows = args.integer("cache_windows", cache_windows)
         if scale not in (2, 4):
             raise ValueError(f"scale must be 4 or 2, got {scale!r}")
-        if not 0 < sc_threshold <= 1:
-            raise ValueError(f"sc_threshold must be in (0, 1], got {sc_threshold!r}")
+        threshold = args.threshold(sc, sc_threshold)
         if num_streams < 1:
             raise ValueError(f"num_streams must be >= 1, got {num_streams!r}")
         if cache_windows < 1:
             raise ValueError(f"cache_windows must be >= 1, got {cache_windows!r}")
         if not 0 < dedup_threshold <= 1:
             raise ValueError(f"dedup_threshold must be in (0, 1], got {dedup_threshold!r}")
+        dedup_max_hold = args.integer("dedup_max_hold", dedup_max_hold)
         if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
-        factor = resolve_factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
+        factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = select_device(device_index)
         half = clip.format.id == vs.RGBH and device.type == "cuda"
         dtype = torch.float16 if half else torch.float32
-        tile_plan = plan_tiles(clip.height, clip.width, scale, _pair(tiles), overlap, device, dtype)
-        net = load_model(model=model, scale=scale, model_path=model_path, device=device, half=half)
+        grid = args.tile_grid(tiles)
+        tile_plan = plan_tiles(clip.height, clip.width, scale, grid, args.integer("overlap", overlap), device, dtype)
+        path = args.weights_file(model_path)
+        with args.blame("model_path", path):
+            net = load_model(model=model, scale=scale, model_path=path, device=device, half=half)
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
         held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None
         offsets = _offsets(held_drawings)
-        renderer = _Renderer(timing, engine, clip.fps, sc_threshold if sc else None, held_drawings, -offsets.start)
+        renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start)
         out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
@@ -131,36 +142,11 @@ def stvun(
             fpsden=out_fps.denominator,
             keep=True,
         )
-        cycle, picks = timing.selection()
         fetched = with_difference(clip) if dedup else clip
-        sources = [vs.core.std.SelectEvery(_shift(fetched, k), cycle, picks, modify_duration=False) for k in offsets]
+        sources = [source_clip(fetched, timing, k) for k in offsets]
         return vs.core.std.ModifyFrame(template, [template, *sources], renderer)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise vs.Error(f"stvun: {exc}") from exc
-
-
-def _check_clip(clip: vs.VideoNode) -> None:
-    if not isinstance(clip, vs.VideoNode):
-        raise TypeError(f"clip must be a video clip, got {type(clip).__name__}")
-    if clip.format is None or clip.format.id not in (vs.RGBS, vs.RGBH):
-        name = "variable format" if clip.format is None else clip.format.name
-        raise ValueError(
-            f"only RGBS or RGBH input is supported, got {name}; convert first, e.g. "
-            'core.resize.Bicubic(clip, format=vs.RGBS, matrix_in_s="709")'
-        )
-    if clip.width == 0 or clip.height == 0:
-        raise ValueError("variable frame size is not supported; resize to one size first")
-    if clip.num_frames < 2:
-        raise ValueError(f"clip must have at least 2 frames, got {clip.num_frames}")
-
-
-def _pair(tiles: int | Sequence[int] | None) -> tuple[int, int]:
-    if tiles is None:
-        return (1, 1)
-    if isinstance(tiles, int):
-        return (tiles, tiles)
-    tx, ty = tiles
-    return (int(tx), int(ty))
 
 
 def _offsets(held_drawings: tuple[float, int] | None) -> range:
@@ -169,16 +155,6 @@ def _offsets(held_drawings: tuple[float, int] | None) -> range:
         return _OFFSETS
     before, after = held.span(held_drawings[1])
     return range(-before, after + 1)
-
-
-def _shift(clip: vs.VideoNode, k: int) -> vs.VideoNode:
-    """``clip`` with frame ``i`` replaced by frame ``clamp(i + k)``: edge-replicated shift."""
-    n = clip.num_frames
-    if k > 0:
-        return clip[-1] * n if k >= n else clip[k:] + clip[-1] * k
-    if k < 0:
-        return clip[0] * n if -k >= n else clip[0] * -k + clip[: n + k]
-    return clip
 
 
 class _Engine:

@@ -79,8 +79,13 @@ def plan_tiles(
     tx, ty = tiles
     if tx < 1 or ty < 1:
         raise ValueError(f"tiles must be >= 1, got {tiles}")
-    if tx > width or ty > height:
-        raise ValueError(f"tiles {tiles} exceed the frame size {width}x{height}")
+    most = (max(1, width // SIZE_MULTIPLE), max(1, height // SIZE_MULTIPLE))
+    if tx > most[0] or ty > most[1]:
+        raise ValueError(
+            f"tiles={tiles} would cut the {width}x{height} frame into tiles of about {width // tx}x{height // ty} "
+            f"LR pixels; the model pads every tile to {SIZE_MULTIPLE} pixels and adds the overlap, so tiles that "
+            f"small only multiply the work: use at most {most} tiles (at least {SIZE_MULTIPLE} LR pixels each)"
+        )
     if overlap < 0:
         raise ValueError(f"overlap must be >= 0, got {overlap}")
     if tx == ty == 1:

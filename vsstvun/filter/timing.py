@@ -13,7 +13,8 @@ Conventions (documented once, relied on by the filter and the tests):
 * Length: every output frame that starts inside the source's time span is produced, i.e.
   ``ceil(src_len * factor)`` (``src_len * k`` for an integer factor ``k``, like vs-rife).
 * Tail: output frames after the last source frame (``X3 == src_len - 1``) have no ``X4``; they
-  hold the last frame, i.e. they are its space-only upsample and report ``Tin = 0``.
+  hold the last frame, i.e. they are its space-only upsample and report ``Tin = 0``. A 1-frame
+  clip (a still) is all tail: ``ceil(factor)`` space-only copies.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ def resolve_factor(
     """Return the exact rate factor ``out_fps / src_fps``.
 
     ``fps_num``/``fps_den`` (a target rate) supersede ``factor_num``/``factor_den``, as in
-    vs-rife. ``src_fps == 0`` means variable frame rate, where a target rate is meaningless.
-    Raises ``ValueError`` with a user-facing message.
+    vs-rife. ``src_fps == 0`` means variable frame rate, where a target rate is meaningless and a
+    fractional factor is refused: output frame ``n`` is placed by count (``n / factor`` source
+    frames), which spans the source's time only when every source frame gets the same number of
+    outputs; the exact timeline would need every frame's duration, i.e. decoding the whole clip
+    to build the graph. Raises ``ValueError`` with a user-facing message.
     """
     if fps_den is not None and fps_num is None:
         raise ValueError("fps_den was given without fps_num")
@@ -65,6 +69,12 @@ def resolve_factor(
         if factor_num <= 0 or factor_den <= 0:
             raise ValueError(f"factor must be positive, got {factor_num}/{factor_den}")
         factor = Fraction(factor_num, factor_den)
+        if src_fps <= 0 and factor.denominator != 1:
+            raise ValueError(
+                f"factor {factor} is fractional but the clip has a variable frame rate: its output frames could "
+                "not keep the source's timestamps; use an integer factor, or make the clip constant-rate first "
+                "(e.g. the source filter's fpsnum/fpsden, or the vfrtocfr plugin) and pass fps_num/fps_den"
+            )
     if factor < 1:
         raise ValueError(
             f"rate factor {factor} is below 1: stvun only raises the frame rate (decimate with another filter)"
@@ -80,8 +90,8 @@ class Timing:
     factor: Fraction
 
     def __post_init__(self) -> None:
-        if self.src_len < 2:
-            raise ValueError(f"clip must have at least 2 frames, got {self.src_len}")
+        if self.src_len < 1:
+            raise ValueError(f"clip must have at least 1 frame, got {self.src_len}")
         if self.factor < 1:
             raise ValueError(f"rate factor must be >= 1, got {self.factor}")
 
@@ -99,16 +109,22 @@ class Timing:
             return FramePosition(self.src_len - 1, Fraction(0))
         return FramePosition(source, Fraction(rest, self.factor.numerator))
 
+    @property
+    def period(self) -> tuple[int, int]:
+        """``(outputs, sources)`` of one cycle of :meth:`selection` (``p``, ``q`` there)."""
+        periods = 2 if self.factor.denominator == 1 else 1
+        return self.factor.numerator * periods, self.factor.denominator * periods
+
     def selection(self) -> tuple[int, list[int]]:
         """``(cycle, offsets)`` for ``std.SelectEvery`` mapping output frames to their X3.
 
         ``floor(n / factor)`` is periodic: with ``factor = p/q`` and ``n = k*p + r`` it equals
         ``k*q + floor(r*q/p)``. So one SelectEvery over the source (cycle ``q``, ``p`` offsets)
         remaps any clip to output indexing in O(1) nodes, whatever the clip length. SelectEvery
-        wants a cycle of at least 2, so integer factors use two periods at once.
+        wants a cycle of at least 2, so integer factors use two periods at once. ``p`` offsets
+        are a lot for a factor like 2500000/999999: see :mod:`vsstvun.filter.remap`.
         """
-        periods = 2 if self.factor.denominator == 1 else 1
-        p, q = self.factor.numerator * periods, self.factor.denominator * periods
+        p, q = self.period
         return q, [r * q // p for r in range(p)]
 
 

@@ -1,12 +1,16 @@
 """Checkpoint I/O: the project's safetensors files and the authors' ``STVUN.pth``.
 
 Our files carry the model config in the safetensors metadata, so a file alone rebuilds its
-network. The authors' pickle has no config: it is recognised by its key names and shapes
-(it is always the ``full`` preset; the scale follows from the last conv's output channels).
+network, and a SHA-256 of their tensors: safetensors itself checks only the header, so a few
+flipped bytes in the data would otherwise load silently (and can turn every output pixel NaN).
+The authors' pickle has no config: it is recognised by its key names and shapes (it is always
+the ``full`` preset; the scale follows from the last conv's output channels). Every checkpoint,
+ours or theirs, must hold finite values only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,27 +23,50 @@ FORMAT = "vsstvun"
 NORMALISATION = "rgb (x - 0.5) / 0.5"
 #: Renames applied to state dicts from older releases of the authors' code.
 _LEGACY_KEYS = {"efst.cconv.": "efst.early_fusion."}
+#: Metadata key of :func:`tensor_digest` in our files.
+_DIGEST_KEY = "tensors_sha256"
 
 
 class CheckpointError(ValueError):
     """A weights file that exists but cannot be used (wrong format, truncated, mismatched)."""
 
 
+def tensor_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 (hex) over every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def save_checkpoint(model: STVUN, path: str | Path, half: bool = False, extra: dict[str, str] | None = None) -> Path:
     """Write weights and config to safetensors; ``half`` stores fp16 to halve the file."""
-    from safetensors.torch import save_file
-
     state = {
         k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
         for k, v in model.state_dict().items()
     }
+    return write_state(state, model.config, path, extra)
+
+
+def write_state(
+    state: dict[str, torch.Tensor], config: ModelConfig, path: str | Path, extra: dict[str, str] | None = None
+) -> Path:
+    """Write tensors exactly as given (no cast) with our metadata: config and tensor checksum.
+
+    ``extra`` entries (e.g. ``train_step``) are stored too but cannot override ours.
+    """
+    from safetensors.torch import save_file
+
     meta = {
-        "format": FORMAT,
-        "config": json.dumps(model.config.to_dict()),
-        "preset": model.config.preset,
-        "scale": str(model.scale),
-        "normalisation": NORMALISATION,
         **(extra or {}),
+        "format": FORMAT,
+        "config": json.dumps(config.to_dict()),
+        "preset": config.preset,
+        "scale": str(config.scale),
+        "normalisation": NORMALISATION,
+        _DIGEST_KEY: tensor_digest(state),
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +96,12 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]
             state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict)
     except Exception as e:  # safetensors raises several types for bad headers and short files
         raise CheckpointError(f"{path} is not a readable safetensors file (truncated or corrupt?): {e}") from e
+    expected = meta.get(_DIGEST_KEY)
+    if expected is not None and tensor_digest(state) != expected:
+        raise CheckpointError(
+            f"{path}: the tensor data does not match the checksum stored in the file (corrupted on disk or "
+            "in transfer); download or reinstall it"
+        )
     if "config" in meta:
         return state, ModelConfig.from_dict(json.loads(meta["config"]))
     return state, _infer_config(state, path)
@@ -78,7 +111,10 @@ def _read_pickle(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from e
+        raise CheckpointError(
+            f"{path} is neither a safetensors file nor a readable PyTorch checkpoint "
+            f"(truncated or corrupt, or not a weights file at all?): {e}"
+        ) from e
     for key in ("state_dict", "model", "params"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
@@ -104,6 +140,19 @@ def _infer_config(state: dict[str, torch.Tensor], path: Path) -> ModelConfig:
     raise CheckpointError(f"{path}: encoder width matches no preset")
 
 
+def _check_finite(state: dict[str, torch.Tensor], path: Path) -> None:
+    """Refuse NaN or infinite weights: the network would turn every output pixel NaN."""
+    floats = {k: v for k, v in state.items() if v.is_floating_point()}
+    if not floats or bool(torch.isfinite(torch.cat([v.reshape(-1) for v in floats.values()])).all()):
+        return  # one check over all values: hundreds of small ops cost seconds on a busy CPU
+    bad = [k for k, v in floats.items() if not bool(torch.isfinite(v).all())]
+    count = int((~torch.isfinite(floats[bad[0]])).sum())
+    raise CheckpointError(
+        f"{path}: {len(bad)} tensors hold NaN or infinite values (e.g. {bad[0]}: {count} of "
+        f"{floats[bad[0]].numel()}); the file is corrupt or comes from a diverged training run"
+    )
+
+
 def _is_safetensors(path: Path) -> bool:
     """safetensors: an 8-byte little-endian header length, then the JSON header. Checked by
     structure, not by a pickle's magic bytes: a header length can begin with 0x80 or "PK" too."""
@@ -119,6 +168,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise FileNotFoundError(f"weights file not found: {path}")
     reader = _read_safetensors if _is_safetensors(path) else _read_pickle
     state, cfg = reader(path)
+    _check_finite(state, path)
     state = normalise_keys(state)
     model = STVUN(cfg)
     expected = model.state_dict()
@@ -144,4 +194,6 @@ __all__ = [
     "load_checkpoint",
     "normalise_keys",
     "save_checkpoint",
+    "tensor_digest",
+    "write_state",
 ]

@@ -12,6 +12,14 @@ from dataclasses import dataclass
 
 SCALES = (2, 4)
 FLOW_UPSAMPLES = (1, 2, 4)
+#: How Eq. 5/6 weigh X3 and X4 warped to time t: ``equal`` (1/2 each, the paper and the authors'
+#: network) or ``linear`` (``1 - t`` and ``t``, by distance in time).
+TIME_BLENDS = ("equal", "linear")
+#: Values of fields that files saved before the field existed were trained with, where that
+#: differs from the dataclass default (the paper's value). Every ``lite`` file predating
+#: ``time_blend`` was trained with the linear blend; a ``full`` file without the field holds the
+#: authors' weights, trained with the equal one.
+_LEGACY_FIELDS = {"lite": {"time_blend": "linear"}}
 
 
 @dataclass(frozen=True)
@@ -49,12 +57,18 @@ class ModelConfig:
     #: uses 2, where a motion spans half as many of the small net's pixels, which it tracks far
     #: better (and at a quarter of the cost). Ablation: docs/history.md.
     flow_upsample: int = 4
+    #: Blend of the two warped inputs at time t (one of :data:`TIME_BLENDS`). The paper's Eq. 5/6
+    #: average them whatever t (``full``); ``lite`` was trained with ``linear``, which leans on the
+    #: nearer frame, and its weights expect it.
+    time_blend: str = "equal"
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
             raise ValueError(f"scale must be one of {SCALES}, got {self.scale}")
         if self.flow_upsample not in FLOW_UPSAMPLES:
             raise ValueError(f"flow_upsample must be one of {FLOW_UPSAMPLES}, got {self.flow_upsample}")
+        if self.time_blend not in TIME_BLENDS:
+            raise ValueError(f"time_blend must be one of {TIME_BLENDS}, got {self.time_blend!r}")
 
     @property
     def levels(self) -> int:
@@ -69,6 +83,9 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
+        """Rebuild a saved config; fields it lacks (older files) take the value that file's
+        preset was trained with then (:data:`_LEGACY_FIELDS`), else the paper's default."""
+        d = _LEGACY_FIELDS.get(d.get("preset", ""), {}) | d
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - fields
         if unknown:
@@ -89,6 +106,7 @@ PRESETS: dict[str, ModelConfig] = {
         aligned_base=True,
         pwc_corr_norm=True,
         flow_upsample=2,
+        time_blend="linear",
     ),
 }
 

@@ -194,7 +194,7 @@ class STVUN(nn.Module):
         )
 
     def _warp_to_time(self, state: WindowState, t: float | torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Features and LR frame at time t, warped from X3 and X4 and blended by distance in time."""
+        """Features and LR frame at time t, warped from X3 and X4 and blended (``config.time_blend``)."""
         # One warp per side for all levels and the LR frame together.
         blended = warp_to_time(
             torch.cat(state.feats3 + [state.lr3], dim=1),
@@ -202,6 +202,7 @@ class STVUN(nn.Module):
             state.f34,
             state.f43,
             t,
+            self.config.time_blend,
         )
         sizes = [f.shape[1] for f in state.feats3] + [3]
         *feats, lr = blended.split(sizes, dim=1)

@@ -80,7 +80,10 @@ def flow_loss(
     k = ts.shape[1]
     l_m = (
         sum(
-            F.l1_loss(warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1)), lr_t[:, i])
+            F.l1_loss(
+                warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1), model.config.time_blend),
+                lr_t[:, i],
+            )
             for i in range(k)
         )
         / k

@@ -97,9 +97,23 @@ def flow_to_time(f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor) 
 
 
 def warp_to_time(
-    x3: torch.Tensor, x4: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor
+    x3: torch.Tensor,
+    x4: torch.Tensor,
+    f34: torch.Tensor,
+    f43: torch.Tensor,
+    t: float | torch.Tensor,
+    blend: str,
 ) -> torch.Tensor:
-    """Paper Eq. 5/6: X3 and X4 (or their features) backward-warped to time t and blended by
-    distance in time, (1 - t) * X3(p + f_t3) + t * X4(p + f_t4)."""
+    """Paper Eq. 5/6: X3 and X4 (or their features) backward-warped to time t and blended.
+
+    ``blend="equal"`` is the paper's (and the authors' network's) average, 1/2 each whatever t;
+    ``"linear"`` weighs by distance in time, (1 - t) * X3(p + f_t3) + t * X4(p + f_t4).
+    """
     f_t3, f_t4 = flow_to_time(f34, f43, t)
-    return (1 - t) * backward_warp(x3, f_t3) + t * backward_warp(x4, f_t4)
+    if blend == "equal":
+        w3, w4 = 0.5, 0.5
+    elif blend == "linear":
+        w3, w4 = 1 - t, t
+    else:
+        raise ValueError(f"unknown time blend {blend!r}; choose 'equal' or 'linear'")
+    return w3 * backward_warp(x3, f_t3) + w4 * backward_warp(x4, f_t4)
