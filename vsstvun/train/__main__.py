@@ -5,9 +5,11 @@ Example (the shipped lite x4 weights)::
     python -m vsstvun.train --out runs/lite_x4 --preset lite --scale 4 \
         --stage1-iters 300 --stage2-iters 3000 --batch-size 8 --max-minutes 90
 
-Sources default to Big Buck Bunny (minus its held-out tail) plus synthetic scenes from the
-installed still photos; pass ``--source`` (repeatable) for your own videos, frame folders or
-photo folders. Re-running with the same ``--out`` resumes from ``last.pt``.
+Sources default to the offline training clips (minus their held-out tails), synthetic scenes from
+the installed still photos and cartoon scenes from the installed clip art
+(:func:`vsstvun.data.sources.default_training_sources`); pass ``--source`` (repeatable) for your
+own videos, frame folders or photo folders, or ``cel:FOLDER`` for clip art. Re-running with the
+same ``--out`` resumes from ``last.pt``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--patch", type=int, default=128, help="HR patch side")
     p.add_argument("--targets", type=int, default=1, help="intermediate targets per sample")
     p.add_argument("--synthetic-fraction", type=float, default=0.5)
+    p.add_argument("--cel-fraction", type=float, default=0.25, help="share of cartoon scenes (with a cel: source)")
     p.add_argument("--stage1-iters", type=int, default=300)
     p.add_argument("--stage2-iters", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=8)
@@ -137,6 +140,7 @@ def main() -> None:
         seed=a.seed,
         hold_out=a.hold_out,
         synthetic_fraction=a.synthetic_fraction,
+        cel_fraction=a.cel_fraction,
     )
     loader = DataLoader(
         dataset,
@@ -173,6 +177,7 @@ def main() -> None:
             "strides": a.strides,
             "motion_scale": a.motion_scale,
             "synthetic_fraction": a.synthetic_fraction,
+            "cel_fraction": a.cel_fraction,
             "hold_out": a.hold_out,
             "real": a.real,
             "crf": a.crf,
