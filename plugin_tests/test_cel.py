@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vsstvun.data import cel, clipart
+from vsstvun.data import celclip, clipart
 from vsstvun.data.dataset import CelPool, SampleConfig, build_training_set
 from vsstvun.data.synthetic import Motion, MotionRange, SyntheticScene
 
@@ -133,7 +133,7 @@ def test_held_out_clip_is_deterministic(tmp_path: Path) -> None:
     for i in range(3):
         paths.append(tmp_path / f"held_{i}.png")
         cv2.imwrite(str(paths[-1]), drawing(40, 30, i))
-    a = cel.held_out_clip(paths, n=5, size=(32, 48))
-    assert a.shape == (5, 32, 48, 3) and np.array_equal(a, cel.held_out_clip(paths, n=5, size=(32, 48)))
-    out = cel.write_frames(a, tmp_path / "clip")
+    a = celclip.held_out_clip(paths, n=5, size=(32, 48))
+    assert a.shape == (5, 32, 48, 3) and np.array_equal(a, celclip.held_out_clip(paths, n=5, size=(32, 48)))
+    out = celclip.write_frames(a, tmp_path / "clip")
     assert np.array_equal(cv2.imread(str(out / "00004.png"))[..., ::-1], a[4])  # lossless

@@ -210,8 +210,11 @@ class SyntheticScene:
         self.screen_centre = np.array([(w - 1) / 2, (h - 1) / 2])
         pool = cels or sprites
         n = int(rng.integers(motion.sprites[0], motion.sprites[1] + 1)) if pool else 0
-        make = self._cel_layer if cels else self._cut_layer
-        self.layers = [make(rng, pool[int(rng.integers(len(pool)))], motion) for _ in range(n)]
+        if cels:  # distinct drawings while there are enough
+            picks = rng.choice(len(cels), n, replace=n > len(cels))
+            self.layers = [self._cel_layer(rng, cels[int(i)], motion) for i in picks]
+        else:
+            self.layers = [self._cut_layer(rng, sprites[int(rng.integers(len(sprites)))], motion) for _ in range(n)]
 
     def _camera_map(self, t: float) -> np.ndarray:
         """2x3 map from screen pixels to background pixels at time ``t``."""
