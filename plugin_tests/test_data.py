@@ -97,7 +97,7 @@ def test_read_frames_dir_natural_order(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 def test_read_video_backends_agree(tmp_path: Path) -> None:
-    """Both readers return the requested frames of a smooth clip (4:2:0 costs little there)."""
+    """Every reader returns the requested frames of a smooth clip (4:2:0 costs little there)."""
     frames = pan(8, 48, 64, step=3, cell=16)
     path = tmp_path / "clip.mkv"
     subprocess.run(
@@ -124,13 +124,14 @@ def test_read_video_backends_agree(tmp_path: Path) -> None:
         input=frames.tobytes(),
         check=True,
     )
-    for backend in ("ffmpeg", "auto"):
+    for backend in ("ffmpeg", "opencv", "auto"):
         if backend == "auto":
             pytest.importorskip("vapoursynth")
         got = read_video(path, start=2, stop=7, max_frames=4, backend=backend)
         assert got.shape == (4, 48, 64, 3)
         err = np.abs(got.astype(int) - frames[2:6]).mean()
-        assert err < 2 and err < 0.5 * np.abs(got.astype(int) - frames[3:7]).mean(), backend
+        limit = 4 if backend == "opencv" else 2  # OpenCV upsamples chroma more coarsely
+        assert err < limit and err < 0.5 * np.abs(got.astype(int) - frames[3:7]).mean(), backend
     assert len(read_video(path, start=5)) == 3
 
 

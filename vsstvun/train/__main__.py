@@ -79,6 +79,12 @@ def _args() -> argparse.Namespace:
         help="share of samples degraded like real sources (blur jitter, noise, x264/x265/MPEG-2 round trip; 0 = off)",
     )
     p.add_argument("--crf", type=float, nargs=2, default=list(RealSources.crf), help="x264/x265 CRF range for --real")
+    p.add_argument(
+        "--codecs",
+        nargs="*",
+        default=list(RealSources.codecs),
+        help="codecs for --real (none: blur jitter and noise only, where ffmpeg is missing)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
@@ -130,7 +136,7 @@ def main() -> None:
         num_targets=a.targets,
         strides=tuple(a.strides),
         motion=MotionRange().faster(a.motion_scale),
-        real=RealSources(clean=1 - a.real, crf=tuple(a.crf)) if a.real else None,
+        real=RealSources(clean=1 - a.real, crf=tuple(a.crf), codecs=tuple(a.codecs)) if a.real else None,
     )
     total = a.stage1_iters + a.stage2_iters
     dataset = build_training_set(
@@ -181,6 +187,7 @@ def main() -> None:
             "hold_out": a.hold_out,
             "real": a.real,
             "crf": a.crf,
+            "codecs": a.codecs,
         },
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
