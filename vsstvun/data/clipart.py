@@ -24,8 +24,10 @@ categories).
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,7 +125,8 @@ def render_cache(
         rgba = render_svg(svg, side)
         if rgba is None:
             return svg.stem
-        partial = folder / f"{svg.stem}.part.png"  # renamed when complete: an interrupted run leaves no bad PNG
+        # renamed when complete: an interrupted run leaves no bad PNG, two runs don't collide
+        partial = folder / f"{svg.stem}.{os.getpid()}.{threading.get_ident()}.part.png"
         cv2.imwrite(str(partial), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
         partial.replace(folder / f"{svg.stem}.png")
         return None
