@@ -143,7 +143,8 @@ class RealSources:
     clean and compressed input. The others get a blur sigma drawn around the paper's, 8-bit
     rounding, mild Gaussian noise (camera and film grain, before encoding as in a real chain) and
     a codec round trip of the whole window (x264 and x265 at a CRF in ``crf``, or MPEG-2 at
-    ``mpeg2_bpp`` bits per pixel, which is how DVD rates scale with frame size).
+    ``mpeg2_bpp`` bits per pixel, which is how DVD rates scale with frame size). No ``codecs``
+    leaves blur and noise only (for machines without ffmpeg).
     """
 
     clean: float = 0.3
@@ -158,8 +159,8 @@ class RealSources:
             raise ValueError(f"clean share must be in [0, 1], got {self.clean}")
         if not 0 <= self.blur_jitter < 1 or self.noise < 0:
             raise ValueError("blur_jitter must be in [0, 1) and noise >= 0")
-        if not self.codecs or any(c not in CODECS for c in self.codecs):
-            raise ValueError(f"codecs must be a non-empty subset of {CODECS}, got {self.codecs}")
+        if any(c not in CODECS for c in self.codecs):
+            raise ValueError(f"codecs must be a subset of {CODECS}, got {self.codecs}")
 
     def draw(self, rng: np.random.Generator, size: tuple[int, int], fps: int = 24) -> tuple[float, list[Degradation]]:
         """Blur factor (times the paper's sigma) and the degradations for one ``size`` (w, h) window;
@@ -168,6 +169,8 @@ class RealSources:
             return 1.0, []
         blur = float(rng.uniform(1 - self.blur_jitter, 1 + self.blur_jitter))
         steps = [Degradation("noise", round(float(rng.uniform(0, self.noise)), 2))] if self.noise else []
+        if not self.codecs:
+            return blur, steps
         codec = self.codecs[int(rng.integers(len(self.codecs)))]
         if codec == "mpeg2":
             kbps = float(rng.uniform(*self.mpeg2_bpp)) * size[0] * size[1] * fps / 1000

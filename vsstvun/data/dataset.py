@@ -17,6 +17,8 @@ Where the frames come from:
   spend their time on the network, not on decoding.
 * stills: a fresh :class:`~vsstvun.data.synthetic.SyntheticScene` per sample, rendered at
   integer times and at K uniformly random t, so any Tin is supervised.
+* clip art (``cel:FOLDER``): the same for cartoon scenes (:mod:`vsstvun.data.cel`), drawings of
+  the training side of the clip-art split over painted backgrounds or the stills.
 
 LR frames are made per sample by :func:`~vsstvun.data.degrade.degrade` *after* the spatial
 augmentation: flipping an LR image is not the LR of the flipped HR image (decimation keeps pixel
@@ -28,6 +30,7 @@ Every sample is a pure function of ``(seed, epoch, index)``, whichever worker ma
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,11 +42,15 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from . import clipart
+from .cel import cel_scene
 from .codec import RealSources, apply_degradation, to_uint8
 from .degrade import degrade, kernel_params, margin
 from .shots import CUT_THRESHOLD, shot_ids
 from .synthetic import MotionRange, SyntheticScene
 from .video import IMAGE_SUFFIXES, list_images, read_image, read_video
+
+log = logging.getLogger(__name__)
 
 WINDOW = 8
 CENTRE = 3
@@ -123,6 +130,12 @@ class VideoClip:
         return self.frames[index, y : y + side, x : x + side], (steps / d).astype(np.float32)
 
 
+def render_window(scene: SyntheticScene, rng: np.random.Generator, num_targets: int) -> tuple[np.ndarray, np.ndarray]:
+    """A scene's frames X0..X7 and ``num_targets`` random in-between times after X3 (ascending)."""
+    ts = np.sort(rng.uniform(0.01, 0.99, num_targets)).astype(np.float32)
+    return scene.render_many([*range(WINDOW), *(CENTRE + ts)]), ts
+
+
 class StillPool:
     """Synthetic scenes from photos: one photo is the background, others give the sprites."""
 
@@ -137,8 +150,22 @@ class StillPool:
         i = int(rng.integers(len(self.stills)))
         others = self.stills[:i] + self.stills[i + 1 :] or self.stills
         scene = SyntheticScene(rng, self.stills[i], others, (self.cfg.side, self.cfg.side), self.cfg.motion)
-        ts = np.sort(rng.uniform(0.01, 0.99, self.cfg.num_targets)).astype(np.float32)
-        return scene.render_many([*range(WINDOW), *(CENTRE + ts)]), ts
+        return render_window(scene, rng, self.cfg.num_targets)
+
+
+class CelPool:
+    """Cartoon scenes: clip-art drawings (RGBA) over painted backgrounds or ``photos``."""
+
+    name = "cel"
+
+    def __init__(self, cels: Sequence[np.ndarray], photos: Sequence[np.ndarray], cfg: SampleConfig) -> None:
+        if not cels:
+            raise ValueError("a cel pool needs at least one drawing")
+        self.cels, self.photos, self.cfg = list(cels), list(photos), cfg
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        scene = cel_scene(rng, self.cels, self.photos, (self.cfg.side, self.cfg.side))
+        return render_window(scene, rng, self.cfg.num_targets)
 
 
 def dihedral(frames: np.ndarray, quarter_turns: int, flip: bool) -> np.ndarray:
@@ -256,14 +283,15 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
 
 
 def _kind(spec: str | Path) -> tuple[str, Path]:
-    """Classify a source: ``video``, ``frames`` (folder of one clip), ``stills`` (folder) or ``still``.
+    """Classify a source: ``video``, ``frames`` (folder of one clip), ``stills`` (folder), ``still``
+    or ``cel`` (clip art: openclipart's SVG root, or a folder of rendered PNGs; always prefixed).
 
     A ``frames:`` or ``stills:`` prefix forces the folder kind. Otherwise a folder is a clip's
     frames when its image names differ only in their digits (``0001.png``, ``frame_0002.png``,
     ...), which needs no decoding, and a folder of stills when they don't.
     """
     text = str(spec)
-    for kind in ("frames", "stills"):
+    for kind in ("frames", "stills", "cel"):
         if text.startswith(kind + ":"):
             return kind, Path(text[len(kind) + 1 :])
     path = Path(text)
@@ -275,13 +303,23 @@ def _kind(spec: str | Path) -> tuple[str, Path]:
     return "video", path
 
 
-def load_still(path: str | Path, max_side: int = 2048) -> np.ndarray:
-    """A photo as RGB uint8, area-downscaled so its long side is at most ``max_side`` (bounds memory)."""
-    image = read_image(path)
+def fit(image: np.ndarray, max_side: int) -> np.ndarray:
+    """``image`` area-downscaled so its long side is at most ``max_side`` (bounds memory)."""
     f = max_side / max(image.shape[:2])
     if f < 1:
         image = cv2.resize(image, (round(image.shape[1] * f), round(image.shape[0] * f)), interpolation=cv2.INTER_AREA)
     return image
+
+
+def load_still(path: str | Path, max_side: int = 2048) -> np.ndarray:
+    """A photo as RGB uint8, its long side at most ``max_side``."""
+    return fit(read_image(path), max_side)
+
+
+def load_cels(spec: str | Path, max_side: int) -> list[np.ndarray]:
+    """The training side of the clip-art split (see :func:`vsstvun.data.clipart.layer_files`) as
+    RGBA ``uint8`` drawings, at most ``max_side`` long: a layer never needs more than the crop."""
+    return [fit(clipart.read_layer(p), max_side) for p in clipart.layer_files(spec, training=True)]
 
 
 def build_training_set(
@@ -292,35 +330,52 @@ def build_training_set(
     hold_out: int = 0,
     synthetic_fraction: float = 0.5,
     max_still_side: int = 2048,
+    cel_fraction: float = 0.25,
 ) -> STVUNDataset:
-    """A dataset from video files, frame folders, still folders and still images (pooled).
+    """A dataset from video files, frame folders, still folders, still images (pooled) and clip art.
 
     A source is a path, optionally prefixed ``frames:`` or ``stills:`` to say what a folder holds
-    (see :func:`_kind` for the guess without a prefix).
+    (see :func:`_kind` for the guess without a prefix), or ``cel:FOLDER`` for clip art.
 
     ``hold_out`` drops the final frames of every clip (kept for evaluation, see
-    :mod:`vsstvun.data.sources`). Clips are drawn in proportion to their frame counts; the still
-    pool, when there is one, gets ``synthetic_fraction`` of the samples.
+    :mod:`vsstvun.data.sources`). Clips too small for the crop are skipped with a warning. Clips
+    are drawn in proportion to their frame counts; the still pool, when there is one, gets
+    ``synthetic_fraction`` of the samples and the cel pool ``cel_fraction`` (pools alone share all
+    samples in that ratio).
     """
     clips: list[VideoClip] = []
     stills: list[np.ndarray] = []
+    cels: list[np.ndarray] = []
     for spec in sources:
         kind, path = _kind(spec)
-        if kind in ("video", "frames"):
+        if kind == "cel":
+            cels += load_cels(path, cfg.side)
+        elif kind in ("video", "frames"):
             frames = read_video(path)
             if hold_out:
                 if hold_out >= len(frames):
                     raise ValueError(f"{path}: hold_out={hold_out} leaves none of its {len(frames)} frames")
                 frames = frames[: len(frames) - hold_out].copy()
+            if min(frames.shape[1:3]) < cfg.side:
+                h, w = frames.shape[1:3]
+                log.warning("skipping %s: its %dx%d frames are smaller than the %d px crop", path, w, h, cfg.side)
+                continue
             clips.append(VideoClip(frames, path.name, cfg))
         elif kind == "stills":
             stills += [load_still(p, max_still_side) for p in list_images(path)]
         else:
             stills.append(load_still(path, max_still_side))
-    all_sources: list[ClipSource] = list(clips)
-    weights = [float(len(c.frames)) for c in clips]
+    pools: list[tuple[ClipSource, float]] = []
     if stills:
-        all_sources.append(StillPool(stills, cfg))
-        video_share = 1 - synthetic_fraction if clips else 0.0
-        weights = [w / sum(weights) * video_share for w in weights] + [1 - video_share]
-    return STVUNDataset(all_sources, cfg, length, seed, weights)
+        pools.append((StillPool(stills, cfg), synthetic_fraction))
+    if cels:
+        pools.append((CelPool(cels, stills, cfg), cel_fraction))
+    all_sources: list[ClipSource] = [*clips, *(pool for pool, _ in pools)]
+    pool_share = sum(share for _, share in pools)
+    if clips and pool_share >= 1:
+        raise ValueError(f"synthetic and cel fractions ({pool_share:g}) leave no samples for the video clips")
+    counts = [float(len(c.frames)) for c in clips]
+    video_share = 1 - pool_share if clips else 0.0
+    weights = [n / sum(counts) * video_share for n in counts]
+    weights += [share / (pool_share or 1) * (1 - video_share) for _, share in pools]
+    return STVUNDataset(all_sources, cfg, length, seed, weights if pools else counts)

