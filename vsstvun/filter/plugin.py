@@ -57,7 +57,7 @@ def stvun(
     tiles: int | tuple[int, int] | None = None,
     overlap: int = 32,
     sc: bool = True,
-    sc_threshold: float | None = 0.1,
+    sc_threshold: float | None = scenechange.CUT_THRESHOLD,
     cache_windows: int = 4,
     dedup: bool = False,
     dedup_threshold: float = DEFAULT_THRESHOLD,
@@ -83,7 +83,8 @@ def stvun(
         about 1.2/255).
     :param sc: detect scene cuts from the frames (props ``_SceneChangeNext``/``_SceneChangePrev``
         on the input are always honoured); nothing is interpolated across a cut.
-    :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1]; ``None``
+    :param sc_threshold: cut threshold (default 0.4) on the detector's score in (0, 1]: 1 - the
+        best correlation of luma thumbnails over shifts (:mod:`vsstvun.scenechange`); ``None``
         trusts the props only (like ``sc=False``).
     :param cache_windows: how many per-window model states to keep (LRU).
     :param dedup: anime held drawings: interpolate between distinct drawings, not between copies
