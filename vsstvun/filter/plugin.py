@@ -23,6 +23,7 @@ import vapoursynth as vs
 
 from .. import scenechange
 from ..model import WindowState
+from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from .cache import WindowCache
 from .streams import StreamPool
@@ -52,10 +53,11 @@ def stvun(
     sc: bool = True,
     sc_threshold: float = 0.1,
     cache_windows: int = 4,
+    precision: str = "auto",
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
-    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output).
+    :param clip: RGBS, or RGBH (half precision on CUDA under ``precision="auto"``; RGBH output).
     :param scale: spatial factor, 4 or 2 (must match the weights).
     :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1.
     :param fps_num, fps_den: target frame rate; supersedes the factor (constant-rate clips only).
@@ -72,6 +74,9 @@ def stvun(
         on the input are always honoured); nothing is interpolated across a cut.
     :param sc_threshold: cut threshold on the mean absolute luma difference, in (0, 1].
     :param cache_windows: how many per-window model states to keep (LRU).
+    :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST and decoder;
+        flow, warps and flow-to-time stay fp32. "auto": fp16 on CUDA for RGBH, bf16 on CPUs with
+        native bf16, else fp32 (see :mod:`vsstvun.model.precision` and the README).
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
@@ -91,10 +96,10 @@ def stvun(
         factor = resolve_factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = _device(device_index)
-        half = clip.format.id == vs.RGBH and device.type == "cuda"
-        dtype = torch.float16 if half else torch.float32
+        precision = resolve_precision(precision, device, half_input=clip.format.id == vs.RGBH)
+        dtype = input_dtype(DTYPES[precision])
         tile_plan = plan_tiles(clip.height, clip.width, scale, _pair(tiles), overlap, device, dtype)
-        net = load_model(model=model, scale=scale, model_path=model_path, device=device, half=half)
+        net = load_model(model=model, scale=scale, model_path=model_path, device=device, precision=precision)
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
         renderer = _Renderer(timing, engine, clip.fps, sc_threshold if sc else None)
