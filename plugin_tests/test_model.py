@@ -282,3 +282,34 @@ def test_encode_window_takes_given_flows():
     assert state.f34.shape == (1, 2, 32, 32) and bool((state.f34 == 1.5).all()) and bool((state.f43 == -0.5).all())
     with pytest.raises(ValueError, match="flows must be"):
         model.encode_window(frames, flows=(flows[0][..., :16], flows[1]))
+
+
+def test_precision_resolution(monkeypatch):
+    from vsstvun.model import precision as prec
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert prec.resolve_precision("auto", cuda, half_input=True) == "fp16"  # RGBH keeps meaning fp16
+    assert prec.resolve_precision("auto", cuda) == "fp32"
+    assert prec.resolve_precision("bf16", cpu) == "bf16"  # explicit requests are honoured
+    with pytest.raises(ValueError, match="needs CUDA"):
+        prec.resolve_precision("fp16", cpu)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        prec.resolve_precision("fp8", cpu)
+    for native, measured_ok, expected in ((True, True, "bf16"), (True, False, "fp32"), (False, True, "fp32")):
+        monkeypatch.setattr(prec, "cpu_native_bf16", lambda native=native: native)
+        monkeypatch.setattr(prec, "AUTO_CPU_BF16", measured_ok)
+        assert prec.resolve_precision("auto", cpu) == expected
+
+
+def test_native_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
+    from vsstvun.model import precision as prec
+
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        monkeypatch.delattr(torch.cpu, probe, raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    monkeypatch.setattr(prec, "_CPUINFO", cpuinfo)
+    assert not prec.cpu_native_bf16()  # no file: not Linux
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma avx512f\n")
+    assert not prec.cpu_native_bf16()
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma avx512f avx512_bf16\n")
+    assert prec.cpu_native_bf16()
