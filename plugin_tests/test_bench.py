@@ -9,15 +9,22 @@ import pytest
 import torch
 
 from vsstvun.bench import SUITES, BenchConfig, markdown, run_bench, write_json
-from vsstvun.bench.backends import backends
-from vsstvun.bench.breakdown import MODULE_STAGES, WARP_STAGE, breakdown
-from vsstvun.bench.cache_payoff import cache_payoff
-from vsstvun.bench.cli import main
+from vsstvun.bench import report as report_module
+from vsstvun.bench.__main__ import main
 from vsstvun.bench.config import parse_size
-from vsstvun.bench.filter_glue import filter_glue
-from vsstvun.bench.memory import PeakTracker
-from vsstvun.bench.report import RunResult, Skipped
-from vsstvun.bench.runtime import open_runtime
+from vsstvun.bench.measure import (
+    MODULE_STAGES,
+    WARP_STAGE,
+    backends,
+    cache_payoff,
+    count_gflop_per_frame,
+    filter_glue,
+    limit,
+    open_runtime,
+    profile,
+)
+from vsstvun.bench.report import PEAK_ENV, PeakTracker, RunResult, Skipped, cpu_flop_per_cycle, peak_gflops
+from vsstvun.model import build_model
 from vsstvun.model.ops.warp import get_backend
 
 TINY = BenchConfig(size=(32, 32), preset="lite", scale=4, factor=2, warmup=0, repeats=1, frames=2)
@@ -36,16 +43,21 @@ def test_parse_size_and_validation():
         parse_size("480")
     with pytest.raises(ValueError, match="fp16"):
         TINY.replace(precision="fp16")
+    with pytest.raises(ValueError, match="precision"):
+        TINY.replace(precision="int8")
     with pytest.raises(ValueError, match="frames"):
         TINY.replace(frames=1)
 
 
 def test_suites_match_the_readme_runs():
-    (cpu,) = SUITES["cpu"]
-    assert (cpu.preset, cpu.size, cpu.out_size, cpu.factor, cpu.device) == ("lite", (480, 270), (1920, 1080), 2, "cpu")
+    cpu = SUITES["cpu"]
+    assert [c.precision for c in cpu] == ["bf16", "fp32"]  # compared within one run
+    for c in cpu:
+        assert (c.preset, c.size, c.out_size, c.factor, c.device) == ("lite", (480, 270), (1920, 1080), 2, "cpu")
     gpu = SUITES["gpu"]
     assert {(c.preset, c.precision) for c in gpu} == {(p, q) for p in ("full", "lite") for q in ("fp16", "fp32")}
     assert all(c.device == "cuda" and c.out_size == (3840, 2160) and c.factor == 2 for c in gpu)
+    assert {c.num_streams for c in gpu} == {1, 2, 4} and (2, 2) in {c.tiles for c in gpu}
 
 
 def test_cpu_peak_memory_sees_an_allocation():
@@ -77,7 +89,7 @@ def test_filter_glue(rt):
 
 def test_profile_covers_the_pass(rt):
     model = rt.model
-    r = breakdown(rt)
+    r = profile(rt)
     assert set(r.stages) == {*MODULE_STAGES, WARP_STAGE, "other"}
     assert sum(s.percent for s in r.stages.values()) == pytest.approx(100)
     assert all(s.total_ms > 0 for name, s in r.stages.items() if name != "other")
@@ -86,6 +98,49 @@ def test_profile_covers_the_pass(rt):
     assert r.decoder_pass_ms > 0
     # Hooks and the warp wrapper are gone afterwards.
     assert "_warp_to_time" not in vars(model) and not model.decoder._forward_hooks
+
+
+def test_flops_are_counted_per_output_frame():
+    """One window + k frames: more frames add decoder passes but share the window's cost."""
+    torch.manual_seed(0)
+    model = build_model("lite").eval()
+    window = torch.rand(1, 7, 3, 32, 32)
+    k1, k2, k4 = (count_gflop_per_frame(model, window, k) for k in (1, 2, 4))
+    assert k1 > k2 > k4 > 0
+    # k frames cost the window (with the centre decode) + (k - 1) decoder passes (t = 0 is a crop).
+    window_total, two, four = k1, 2 * k2, 4 * k4
+    assert four - two == pytest.approx(2 * (two - window_total))
+
+
+def test_limit_relates_counted_flops_to_time_and_peak(rt, monkeypatch):
+    monkeypatch.setenv(PEAK_ENV, "100")
+    r = limit(rt, ms_per_frame=500.0)
+    assert r.achieved_gflops == pytest.approx(r.gflop_per_frame / 0.5)
+    assert r.peak_gflops == 100 and r.fraction == pytest.approx(r.achieved_gflops / 100)
+    assert rt.config.replace(peak_gflops=50).peak_gflops == 50
+
+
+def test_peak_formula_per_isa():
+    avx512, avx2 = {"avx512f", "avx2", "fma"}, {"avx2", "fma"}
+    assert cpu_flop_per_cycle(avx512, torch.float32) == 64  # 2 FMA pipes x 16 lanes x 2
+    assert cpu_flop_per_cycle(avx2, torch.float32) == 32
+    assert cpu_flop_per_cycle(avx512 | {"avx512_bf16"}, torch.bfloat16) == 128  # vdpbf16ps doubles it
+    assert cpu_flop_per_cycle(avx2, torch.bfloat16) == 32  # emulated: no faster than fp32
+    assert peak_gflops(torch.device("cpu"), torch.float32, 2, override=7.0) == 7.0
+
+
+def test_linux_sources_degrade_elsewhere(monkeypatch, tmp_path):
+    """Without /proc and os.getloadavg (macOS, Windows) the run reports "unknown", not a crash."""
+    monkeypatch.setattr(report_module, "_PROC", tmp_path / "no-proc")
+    monkeypatch.delattr(report_module.os, "getloadavg")
+    monkeypatch.delenv(PEAK_ENV, raising=False)
+    with PeakTracker(torch.device("cpu")) as t:
+        pass
+    assert t.result.source == "unavailable" and "unavailable" in report_module.memory(t.result)
+    name, ghz, flags = report_module.cpu_info()
+    assert name and ghz is None and flags == set()
+    assert report_module.load_average() is None
+    assert "--peak-gflops" in peak_gflops(torch.device("cpu"), torch.float32, 2)
 
 
 def test_backends_skip_on_the_cpu(rt):
@@ -124,7 +179,8 @@ def test_cli_writes_markdown_and_json(tmp_path, capsys):
     data = json.loads(path.read_text())
     (run,) = data["runs"]
     assert run["config"]["size"] == [32, 32] and run["config"]["channels_last"] is True
-    assert set(run["sections"]) == {"cache_payoff", "filter_glue", "backends", "profile"}
+    assert set(run["sections"]) == {"cache_payoff", "limit", "filter_glue", "backends", "profile"}
+    assert run["env"]["precision"] == "fp32" and run["env"]["load_average_1min"] is not None
     payoff = run["sections"]["cache_payoff"]
     assert payoff["speedup"] == pytest.approx(payoff["uncached_ms_per_frame"] / payoff["cached_ms_per_frame"])
     assert run["sections"]["backends"]["skipped"] is (not torch.cuda.is_available())
@@ -133,6 +189,7 @@ def test_cli_writes_markdown_and_json(tmp_path, capsys):
         "| (b) filter vs direct |",
         "| (c) torch vs CuPy |",
         "| (d) profile | decoder |",
+        "| (e) limit | FLOPs per output frame",
         "random init",
     ):
         assert row in out

@@ -343,11 +343,27 @@ def test_tiled_filter_is_close_to_untiled():
 def test_rgbh_computes_in_fp32_on_cpu(lite_weights):
     frames = [f.astype(np.float16) for f in moving_frames(3)]
     path = str(lite_weights(2))
-    half = vsstvun.stvun(make_clip(frames, fmt=vs.RGBH), scale=2, model_path=path)
-    full = vsstvun.stvun(make_clip(frames), scale=2, model_path=path)
+    half = vsstvun.stvun(make_clip(frames, fmt=vs.RGBH), scale=2, model_path=path, precision="fp32")
+    full = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, precision="fp32")
     assert half.format.id == vs.RGBH
     for n in (0, 1):
         np.testing.assert_allclose(planes(half.get_frame(n)), planes(full.get_frame(n)), atol=1e-3)
+
+
+def test_bf16_precision_is_close_to_fp32(lite_weights):
+    clip, path = make_clip(moving_frames(3)), str(lite_weights(2))
+    bf16 = vsstvun.stvun(clip, scale=2, model_path=path, precision="bf16")
+    fp32 = vsstvun.stvun(clip, scale=2, model_path=path, precision="fp32")
+    assert bf16.format.id == vs.RGBS
+    for n in (0, 1):  # centre, then the in-between frame
+        diff = np.abs(planes(bf16.get_frame(n)) - planes(fp32.get_frame(n)))
+        assert 0 < diff.mean() < 5e-3 and diff.max() < 0.1  # bf16 keeps 8 mantissa bits; PSNR: README
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="fp16 is valid where CUDA is")
+def test_fp16_precision_needs_cuda():
+    with pytest.raises(vs.Error, match="^stvun: precision='fp16' needs CUDA"):
+        vsstvun.stvun(rgbs(), precision="fp16")
 
 
 def test_clip_smaller_than_the_model_grid(lite_weights):
@@ -390,6 +406,7 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(num_streams=0), "num_streams"),
         (rgbs(), dict(cache_windows=0), "cache_windows"),
         (rgbs(), dict(sc_threshold=0), "sc_threshold"),
+        (rgbs(), dict(precision="int8"), "precision must be one of"),
         (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
         (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),

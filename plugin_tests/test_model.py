@@ -169,25 +169,31 @@ def test_base_convention_per_preset(full):
     assert torch.equal(full.base(lr), ref)
 
 
-def test_half_keeps_flow_in_fp32():
-    """fp16 model with an fp32 flow net: flows stay fp32, output close to the fp32 model."""
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_16_bit_precision_keeps_flow_in_fp32(dtype):
+    """16-bit encoder/EFST/decoder with an fp32 flow net: flows stay fp32, output close to fp32.
+
+    fp16 takes half frames (half I/O); bf16 takes fp32 frames, so its flows are exactly fp32's and
+    the HR base and output stay fp32.
+    """
     torch.manual_seed(4)
     ref = build_model("lite").eval()
-    half = build_model("lite").eval()
-    half.load_state_dict(ref.state_dict())
-    half.half_keep_flow()
-    assert half.decoder.rconv1.weight.dtype == torch.float16
-    assert half.pwcnet.conv1a[0].weight.dtype == torch.float32
+    low = build_model("lite").eval()
+    low.load_state_dict(ref.state_dict())
+    low.set_precision(dtype)
+    assert low.compute_dtype == dtype and low.decoder.rconv1.weight.dtype == dtype
+    assert low.pwcnet.conv1a[0].weight.dtype == torch.float32
     frames = torch.rand(1, 7, 3, 16, 16).half().float()  # representable in fp16: only arithmetic differs
     with torch.inference_mode():
-        s16 = half.encode_window(frames.half())
+        s16 = low.encode_window(frames.to(low.input_dtype))
         s32 = ref.encode_window(frames)
-        assert s16.f34.dtype == torch.float32 and s16.feats3[0].dtype == torch.float16
+        assert s16.f34.dtype == torch.float32 and s16.feats3[0].dtype == dtype
         scale = max(1.0, s32.f34.abs().max().item())  # fp16 upsampling before the fp32 flow net: 0.1 % of the range
-        torch.testing.assert_close(s16.f34, s32.f34, atol=1e-3 * scale, rtol=0)
-        out16, out32 = half.synthesize(s16, 0.5), ref.synthesize(s32, 0.5)
-    assert out16.dtype == torch.float16
-    assert (out16.float() - out32).abs().max().item() < 2e-2
+        torch.testing.assert_close(s16.f34, s32.f34, atol=1e-3 * scale if dtype == torch.float16 else 0, rtol=0)
+        out16, out32 = low.synthesize(s16, 0.5), ref.synthesize(s32, 0.5)
+    assert out16.dtype == low.input_dtype
+    # bf16 keeps 3 mantissa bits fewer than fp16: 8x its rounding step (random weights amplify it).
+    assert 0 < (out16.float() - out32).abs().max().item() < (2e-2 if dtype == torch.float16 else 1e-1)
 
 
 def test_pwcnet_pyramid_levels_and_final_flow():
@@ -306,3 +312,34 @@ def test_time_blend_per_preset_and_for_files_without_the_field():
         assert ModelConfig.from_dict(saved).time_blend == blend
     with pytest.raises(ValueError, match="time_blend"):
         dataclasses.replace(PRESETS["full"], time_blend="cubic")
+
+
+def test_precision_resolution(monkeypatch):
+    from vsstvun.model import precision as prec
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert prec.resolve_precision("auto", cuda, half_input=True) == "fp16"  # RGBH keeps meaning fp16
+    assert prec.resolve_precision("auto", cuda) == "fp32"
+    assert prec.resolve_precision("bf16", cpu) == "bf16"  # explicit requests are honoured
+    with pytest.raises(ValueError, match="needs CUDA"):
+        prec.resolve_precision("fp16", cpu)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        prec.resolve_precision("fp8", cpu)
+    for native, measured_ok, expected in ((True, True, "bf16"), (True, False, "fp32"), (False, True, "fp32")):
+        monkeypatch.setattr(prec, "cpu_native_bf16", lambda native=native: native)
+        monkeypatch.setattr(prec, "AUTO_CPU_BF16", measured_ok)
+        assert prec.resolve_precision("auto", cpu) == expected
+
+
+def test_native_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
+    from vsstvun.model import precision as prec
+
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        monkeypatch.delattr(torch.cpu, probe, raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    monkeypatch.setattr(prec, "_CPUINFO", cpuinfo)
+    assert not prec.cpu_native_bf16()  # no file: not Linux
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma avx512f\n")
+    assert not prec.cpu_native_bf16()
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma avx512f avx512_bf16\n")
+    assert prec.cpu_native_bf16()

@@ -1,8 +1,9 @@
 """Benchmark harness: speed and memory of STVUN, directly and through the VapourSynth filter.
 
-One run measures (a) the payoff of the per-window cache, (b) the filter's glue overhead,
-(c) torch vs CuPy warp/correlation on CUDA and (d) a per-stage profile; see ``python -m
-vsstvun.bench --help``. The numbers feed the README, so every run records its settings.
+Four modules: ``config`` (what a run measures, the named suites), ``measure`` (the sections:
+cache payoff, limit, filter glue, backends, profile), ``report`` (results as markdown/JSON, the
+machine: clock, memory, load, peak FLOP/s) and ``__main__`` (``python -m vsstvun.bench --help``).
+The numbers feed the README, so every run records its settings.
 """
 
 from typing import TYPE_CHECKING
@@ -11,12 +12,12 @@ from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .config import SUITES, BenchConfig
+    from .measure import run_bench
     from .report import RunResult, markdown, write_json
-    from .run import run_bench
 
 __getattr__ = lazy_exports(
     __name__,
-    {"SUITES": ".config", "BenchConfig": ".config", "run_bench": ".run"}
+    {"SUITES": ".config", "BenchConfig": ".config", "run_bench": ".measure"}
     | dict.fromkeys(("RunResult", "markdown", "write_json"), ".report"),
 )
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import torch
+
 from ..model import PRESETS
 from ..model.config import SCALES
 from ..model.ops.warp import BACKENDS
+from ..model.precision import resolve_precision
 
-PRECISIONS = ("fp32", "fp16")
 DEVICES = ("cpu", "cuda")
 
 
@@ -48,6 +50,12 @@ class BenchConfig:
     model_path: str | None = None
     channels_last: bool = False
     compile: bool = False
+    num_streams: int = 1
+    """The filter's ``num_streams`` in section (b) (CUDA streams)."""
+    tiles: tuple[int, int] = (1, 1)
+    """The filter's ``tiles`` (columns, rows) in section (b)."""
+    peak_gflops: float | None = None
+    """The machine's peak for this precision; None: computed (see :func:`report.peak_gflops`)."""
 
     def __post_init__(self) -> None:
         width, height = self.size
@@ -61,14 +69,13 @@ class BenchConfig:
             raise ValueError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.precision == "fp16" and self.device != "cuda":
-            raise ValueError("fp16 needs --device cuda (half convolutions on the CPU are not a deployment target)")
+        resolve_precision(self.precision, torch.device(self.device))  # raises for fp16 on the CPU
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.warmup < 0 or self.repeats < 1:
             raise ValueError(f"need warmup >= 0 and repeats >= 1, got {self.warmup} and {self.repeats}")
+        if self.num_streams < 1 or min(self.tiles) < 1:
+            raise ValueError(f"need num_streams >= 1 and tiles >= 1, got {self.num_streams} and {self.tiles}")
         if self.frames < 2:
             raise ValueError(f"frames must be >= 2 (the filter needs a 2-frame clip), got {self.frames}")
 
@@ -81,21 +88,29 @@ class BenchConfig:
 
     def title(self) -> str:
         (w, h), (ow, oh) = self.size, self.out_size
-        flags = "".join(
-            f", {name}" for name, on in (("channels_last", self.channels_last), ("compile", self.compile)) if on
+        options = (
+            ("channels_last", self.channels_last),
+            ("compile", self.compile),
+            (f"{self.num_streams} streams", self.num_streams > 1),
+            (f"tiles {self.tiles[0]}x{self.tiles[1]}", self.tiles != (1, 1)),
         )
+        flags = "".join(f", {name}" for name, on in options if on)
         return (
             f"{self.preset} x{self.scale}, {w}x{h} -> {ow}x{oh}, factor {self.factor}, "
             f"{self.device} {self.precision}{flags}"
         )
 
 
+#: The GPU day's base run: 960x540 -> 3840x2160 (x4), x2 time.
+_GPU = BenchConfig(size=(960, 540), preset="full", device="cuda", precision="fp16", warmup=2, repeats=5, frames=8)
+
 SUITES: dict[str, list[BenchConfig]] = {
-    # "lite on this 2-core machine": kept to a few minutes, hence 2 repeats of 2 windows.
-    "cpu": [BenchConfig()],
+    # The README's 2-core numbers, both precisions in one run (same load): 2 repeats of 2 windows.
+    "cpu": [BenchConfig(precision=precision) for precision in ("bf16", "fp32")],
     "gpu": [
-        BenchConfig(size=(960, 540), preset=preset, device="cuda", precision=precision, warmup=2, repeats=5, frames=8)
+        _GPU.replace(preset=preset, precision=precision)
         for preset in ("full", "lite")
         for precision in ("fp16", "fp32")
-    ],
+    ]
+    + [_GPU.replace(num_streams=2), _GPU.replace(num_streams=4), _GPU.replace(tiles=(2, 2))],
 }

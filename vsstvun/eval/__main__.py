@@ -14,6 +14,7 @@ from pathlib import Path
 from ..data.shots import CUT_THRESHOLD
 from ..data.video import read_video
 from ..model.config import FLOW_UPSAMPLES
+from ..model.precision import PRECISIONS
 from .protocol import evaluate
 from .report import write_report
 
@@ -29,7 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--time-factor", type=int, default=2, help="2: Tin = 0.5; 4: Tin = 0.25, 0.5, 0.75")
     p.add_argument("--crop", type=int, default=0, help="pixels shaved off every border before scoring")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--half", action="store_true", help="run the model in float16 (CUDA)")
+    p.add_argument(
+        "--precision",
+        default="fp32",
+        choices=PRECISIONS,
+        help="format of the encoder, EFST and decoder (flow and warps stay fp32); default fp32, the reference",
+    )
     p.add_argument(
         "--flow-upsample",
         type=int,
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..weights import load_model
 
         try:
-            model = load_model(args.model, args.scale, args.model_path, args.device, args.half)
+            model = load_model(args.model, args.scale, args.model_path, args.device, args.precision)
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": args.model,
         "model_path": str(args.model_path) if args.model_path else None,
         "flow_upsample": model.config.flow_upsample if model else None,
+        "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
     }
     print(write_report(result, args.out))
     return 0

@@ -112,7 +112,7 @@ class ModelMethod:
 
     def __init__(self, model: STVUN, device: str | torch.device = "cpu", name: str | None = None) -> None:
         self.model, self.device = model.eval(), torch.device(device)
-        self.dtype = next(model.parameters()).dtype
+        self.dtype = model.input_dtype
         self.name = name or f"stvun-{model.config.preset}"
 
     def prepare(self, window: torch.Tensor) -> Any:

@@ -23,6 +23,7 @@ import vapoursynth as vs
 
 from .. import scenechange
 from ..model import WindowState
+from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from . import args
 from . import dedup as held
@@ -62,10 +63,11 @@ def stvun(
     dedup: bool = False,
     dedup_threshold: float = DEFAULT_THRESHOLD,
     dedup_max_hold: int = 3,
+    precision: str = "auto",
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
-    :param clip: RGBS, or RGBH (half precision on CUDA; fp32 compute on CPU, RGBH output). A
+    :param clip: RGBS, or RGBH (half precision on CUDA under ``precision="auto"``; RGBH output). A
         1-frame clip (a still) is upscaled in space: ``ceil(factor)`` copies.
     :param scale: spatial factor, 4 or 2 (must match the weights).
     :param factor_num, factor_den: frame-rate factor (default 2); may be fractional, >= 1 (integer
@@ -94,6 +96,9 @@ def stvun(
         :mod:`vsstvun.filter.dedup_metric`; the default sits between x264 noise and a 1 px pan).
     :param dedup_max_hold: longest hold, in source frames, taken as one drawing (3: on threes);
         longer holds are kept still.
+    :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST and decoder;
+        flow, warps and flow-to-time stay fp32. "auto": fp16 on CUDA for RGBH, bf16 on CPUs with
+        native bf16, else fp32 (see :mod:`vsstvun.model.precision` and the README).
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
@@ -121,13 +126,13 @@ def stvun(
         factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = select_device(device_index)
-        half = clip.format.id == vs.RGBH and device.type == "cuda"
-        dtype = torch.float16 if half else torch.float32
+        precision = resolve_precision(precision, device, half_input=clip.format.id == vs.RGBH)
+        dtype = input_dtype(DTYPES[precision])
         grid = args.tile_grid(tiles)
         tile_plan = plan_tiles(clip.height, clip.width, scale, grid, args.integer("overlap", overlap), device, dtype)
         path = args.weights_file(model_path)
         with args.blame("model_path", path):
-            net = load_model(model=model, scale=scale, model_path=path, device=device, half=half)
+            net = load_model(model=model, scale=scale, model_path=path, device=device, precision=precision)
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
         held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None

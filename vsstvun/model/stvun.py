@@ -21,6 +21,7 @@ from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
 from .ops.warp import warp_to_time
+from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
 
 #: PWC-Net pools its input 6 times: its input sides must be multiples of 64 pixels.
@@ -114,7 +115,7 @@ class STVUN(nn.Module):
     def flow(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch.
 
-        The flow net runs in its own parameters' dtype (see :meth:`half_keep_flow`) and the
+        The flow net runs in its own parameters' dtype (see :meth:`set_precision`) and the
         flows are always returned in fp32: sampling positions need the precision.
         """
         flows, _ = self.flow_pyramid(a, b)
@@ -137,12 +138,24 @@ class STVUN(nn.Module):
             flows = F.interpolate(flows, scale_factor=r, mode="bilinear", align_corners=False) * r
         return flows[..., :h, :w], [c.float() * (NVLABS_UNIT / k) for c in coarse]
 
-    def half_keep_flow(self) -> STVUN:
-        """fp16 everywhere except the flow estimator, whose small cost-volume values and
-        coarse-to-fine flow sums lose accuracy in fp16."""
-        self.half()
-        self.pwcnet.float()
+    def set_precision(self, dtype: torch.dtype) -> STVUN:
+        """Run the encoder, EFST and decoder in ``dtype`` (fp32, bf16 or fp16); the flow estimator
+        stays fp32, since its small cost-volume values and coarse-to-fine flow sums lose accuracy
+        in 16 bits. Warps, flow-to-time and the HR base stay fp32 for 16-bit formats whose frames
+        arrive as fp32 (see :attr:`input_dtype`)."""
+        for name, module in self.named_children():  # never round the flow net's weights through dtype
+            module.to(torch.float32 if name == "pwcnet" else dtype)
         return self
+
+    @property
+    def compute_dtype(self) -> torch.dtype:
+        """Format of the encoder, EFST and decoder (set by :meth:`set_precision`)."""
+        return self.decoder.rconv1.weight.dtype
+
+    @property
+    def input_dtype(self) -> torch.dtype:
+        """The frame format callers should pass (:func:`vsstvun.model.precision.input_dtype`)."""
+        return input_dtype(self.compute_dtype)
 
     def window_flows(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The LR flows X3->X4 and X4->X3, ``(B, 2, H, W)`` each, of a window (B, 7, 3, H, W) RGB
@@ -167,7 +180,7 @@ class STVUN(nn.Module):
             raise ValueError(f"expected (B, {self.config.n_frames}, 3, H, W) frames, got {tuple(frames.shape)}")
         x = _pad_to_multiple(to_model_range(frames.reshape(b * n, c, h, w)), SIZE_MULTIPLE)
         hp, wp = x.shape[-2:]
-        levels = [f.view(b, n, -1, hp, wp) for f in self.encoder(x)]
+        levels = [f.view(b, n, -1, hp, wp) for f in self.encoder(x.to(self.compute_dtype))]
         x = x.view(b, n, c, hp, wp)
         mid = n // 2
         fused = [self.efst(f) for f in levels]
@@ -195,7 +208,8 @@ class STVUN(nn.Module):
 
     def _warp_to_time(self, state: WindowState, t: float | torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Features and LR frame at time t, warped from X3 and X4 and blended (``config.time_blend``)."""
-        # One warp per side for all levels and the LR frame together.
+        # One warp per side for all levels and the LR frame together; with bf16 features and an
+        # fp32 frame the concatenation promotes to fp32, the format the warp samples in anyway.
         blended = warp_to_time(
             torch.cat(state.feats3 + [state.lr3], dim=1),
             torch.cat(state.feats4 + [state.lr4], dim=1),
@@ -223,7 +237,7 @@ class STVUN(nn.Module):
             if t == 0.0:
                 return self._crop(state.centre, state, clamp)
         feats, lr = self._warp_to_time(state, t)
-        _, residual = self.decoder(feats, state.centre_decoded)
+        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], state.centre_decoded)
         return self._crop(self.base(lr) + residual, state, clamp)
 
     def warped_lr(self, state: WindowState, t: float | torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ import torch
 
 from ..model import STVUN, preset_config
 from ..model.checkpoint import CheckpointError, load_checkpoint
+from ..model.precision import DTYPES, resolve_precision
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
 
@@ -23,9 +24,14 @@ def load_model(
     scale: int = 4,
     model_path: str | Path | None = None,
     device: str | torch.device = "cpu",
-    half: bool = False,
+    precision: str = "auto",
 ) -> STVUN:
-    """Inference-ready network: packaged weights of a preset, or any file via ``model_path``."""
+    """Inference-ready network: packaged weights of a preset, or any file via ``model_path``.
+
+    ``precision``: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only), see
+    :mod:`vsstvun.model.precision`; feed the network frames of its ``input_dtype``.
+    """
+    dtype = DTYPES[resolve_precision(precision, torch.device(device))]
     if model_path is None:
         preset_config(model, scale)  # raises a clear error for an unknown preset or scale
         model_path = default_weights_path(model, scale)
@@ -37,7 +43,7 @@ def load_model(
     net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
     if net.scale != scale:
         raise CheckpointError(f"{model_path} is an x{net.scale} model but scale={scale} was asked for")
-    return net.half_keep_flow() if half else net
+    return net.set_precision(dtype)
 
 
 __all__ = ["WEIGHTS_DIR", "default_weights_path", "load_model"]

@@ -82,13 +82,17 @@ extern "C" __global__ void corr_f16(const __half* a, const __half* b, __half* o,
 
 _THREADS = 256
 _SUFFIX = {torch.float32: "f32", torch.float16: "f16"}
+#: NVRTC options of :data:`_SOURCE` (CI compiles it with them, without a GPU).
+COMPILE_OPTIONS = ("--std=c++14",)
+#: The kernels :func:`_launch` looks up: ``{op}_{suffix}``.
+KERNEL_NAMES = tuple(f"{op}_{suffix}" for op in ("warp", "corr") for suffix in _SUFFIX.values())
 
 
 @functools.cache
 def _kernel(name: str, device: int) -> cp.RawKernel:
     """Compiled once per device (CuPy also caches the binary on disk)."""
     with cp.cuda.Device(device):
-        return cp.RawModule(code=_SOURCE, options=("--std=c++14",)).get_function(name)
+        return cp.RawModule(code=_SOURCE, options=COMPILE_OPTIONS).get_function(name)
 
 
 def _launch(name: str, n: int, like: torch.Tensor, args: tuple) -> None:
