@@ -102,7 +102,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> list[FakeModel]:
 
     created: list[FakeModel] = []
 
-    def load(model: str, scale: int, model_path: str | None, device: object, half: bool) -> FakeModel:
+    def load(model: str, scale: int, model_path: str | None, device: object, precision: str) -> FakeModel:
         created.append(FakeModel(scale))
         return created[-1]
 
