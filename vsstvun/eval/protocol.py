@@ -99,6 +99,18 @@ def showcase_input(n: int, gap_cut: Sequence[bool]) -> int | None:
     return min(pairs, key=lambda k: (abs(k - (n - 1) / 2), k)) if pairs else None
 
 
+def _showcase_frames(k: int | None, time_factor: int) -> dict[int, tuple[str, float]]:
+    """HR frame index -> (group, t) of the frames kept whole for the crops: input ``k`` and, if
+    there are in-between frames, the one nearest the middle of its pair (t = 0.5 for x2 and x4)."""
+    if k is None:
+        return {}
+    keep = {k * time_factor: ("centre", 0.0)}
+    if time_factor > 1:
+        j = time_factor // 2
+        keep[k * time_factor + j] = ("intermediate", j / time_factor)
+    return keep
+
+
 def _summary(rows: list[dict[str, float]]) -> dict[str, float]:
     out: dict[str, float] = {name: float(np.mean([r[name] for r in rows])) for name in METRICS} if rows else {}
     out["count"] = len(rows)
@@ -162,12 +174,7 @@ def evaluate(
         name: {"centre": []} | {str(t): [] for t in ts} for name in names
     }
     seconds = dict.fromkeys(names, 0.0)
-    shown = showcase_input(n, gap_cut) if showcase else None
-    # HR frame index -> (group, t) of the frames kept whole for the side-by-side crops
-    keep = {} if shown is None else {inputs[shown]: ("centre", 0.0)}
-    if shown is not None and ts:
-        t_mid = ts[(len(ts) - 1) // 2]
-        keep[inputs[shown] + round(t_mid * time_factor)] = ("intermediate", t_mid)
+    keep = _showcase_frames(showcase_input(n, gap_cut), time_factor) if showcase else {}
     kept: dict[str, dict] = {
         group: {"frame": i, "t": t, "images": {"ground truth": _to_uint8_hwc(hr[i])}} for i, (group, t) in keep.items()
     }
