@@ -10,8 +10,9 @@
 # Output: results/eval/<scale>/<clip>_t<k>/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 #         and results/eval/<scale>/summary.md.
 #
-# Frames (the same for every degradation and method): bikes frames 0-120 (the first four of its
-# six shots; 121 of 250 frames keep the x4 matrix near a quarter of an hour on two idle cores) and
+# Frames (the same for every degradation and method): bikes frames 0-120 (its first four shots;
+# 121 of its 250 frames, to keep the x4 matrix well under an hour on two cores: an estimate from
+# the model's 0.6 s per window on the full clip, not yet timed end to end on an idle machine) and
 # Big Buck Bunny frames 100-131 (held out of training, same shot as the training frames).
 set -euo pipefail
 cd "$(dirname "$0")/.."
