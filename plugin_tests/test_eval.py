@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,11 +13,18 @@ import pytest
 import torch
 from test_data import pan  # the clip generator shared with the data tests
 
+from vsstvun.data.codec import parse_degradation
+from vsstvun.data.degrade import degrade
 from vsstvun.eval import evaluate
-from vsstvun.eval.__main__ import main
-from vsstvun.eval.protocol import GROUPS, METRICS, window_positions
+from vsstvun.eval.__main__ import main, parse_degradations
+from vsstvun.eval.crops import detail_box, side_by_side
+from vsstvun.eval.methods import Sequential
+from vsstvun.eval.metrics import psnr
+from vsstvun.eval.protocol import GROUPS, METRICS, degrade_inputs, showcase_input, window_positions
+from vsstvun.eval.report import margins
 
 BASELINES = ("bicubic+blend", "bicubic+DIS")
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +112,137 @@ def test_cli(
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "| stvun-lite | intermediate | 3 |" in printed and "| bicubic+DIS | centre | 4 |" in printed
-    r = json.loads((out / "eval.json").read_text())
-    assert r["config"]["frames"] == 7 and set(r["methods"]) == {*BASELINES, "stvun-lite"}
-    assert (out / "eval.md").read_text() in printed and (out / "eval.png").stat().st_size > 1000
+    clean = out / "clean"  # one folder per degradation
+    r = json.loads((clean / "eval.json").read_text())
+    assert r["config"]["frames"] == 7 and set(r["methods"]) == {*BASELINES, "sequential", "stvun-lite"}
+    assert r["config"]["degradation"] == "clean" and r["config"]["clip"] == "frames"
+    assert (clean / "eval.md").read_text() in printed and (clean / "eval.png").stat().st_size > 1000
+    assert {p.name for p in clean.glob("crop_*.png")} == {"crop_centre.png", "crop_intermediate.png"}
     assert r["config"]["flow_upsample"] == 2  # the lite preset's
     assert main(args + ["--flow-upsample", "4"]) == 0
-    r4 = json.loads((out / "eval.json").read_text())
+    r4 = json.loads((clean / "eval.json").read_text())
     assert r4["config"]["flow_upsample"] == 4
     assert r4["methods"]["stvun-lite"]["centre"] == r["methods"]["stvun-lite"]["centre"]  # flow-free frames
     assert r4["methods"]["stvun-lite"]["intermediate"] != r["methods"]["stvun-lite"]["intermediate"]
     assert main(["--video", str(frames), "--model", "none", "--out", str(out)]) == 0
     assert main(["--video", str(frames), "--model-path", str(tmp_path / "missing.safetensors"), "--out", str(out)]) == 2
+
+
+# --- evaluation v2: degradations, the sequential baseline, crops ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def lite4() -> torch.nn.Module:
+    from vsstvun.model import build_model
+
+    torch.manual_seed(0)
+    return build_model("lite", 4)
+
+
+def test_clean_inputs_are_the_papers_float_lr(clip: np.ndarray) -> None:
+    hr = torch.from_numpy(clip).permute(0, 3, 1, 2).float().div(255)
+    assert torch.equal(degrade_inputs(hr, 4, parse_degradation("clean")), degrade(hr, 4))
+
+
+@needs_ffmpeg
+def test_codec_degradation_lowers_lr_psnr(clip: np.ndarray) -> None:
+    hr = torch.from_numpy(clip).permute(0, 3, 1, 2).float().div(255)
+    clean = degrade_inputs(hr, 4, parse_degradation("clean"))
+    quantised = torch.round(clean * 255) / 255  # what the codec starts from
+    db = {
+        spec: float(psnr(degrade_inputs(hr, 4, parse_degradation(spec)), clean).mean())
+        for spec in ("x264:18", "x264:40")
+    }
+    assert float(psnr(quantised, clean).mean()) > 50 > db["x264:18"] > db["x264:40"]
+    assert torch.equal(
+        degrade_inputs(hr, 4, parse_degradation("x264:40")), degrade_inputs(hr, 4, parse_degradation("x264:40"))
+    )
+
+
+@needs_ffmpeg
+def test_degraded_eval_scores_every_method(clip: np.ndarray, lite4: torch.nn.Module) -> None:
+    clean = evaluate(lite4, clip, scale=4, time_factor=2, crop=2)
+    coded = evaluate(lite4, clip, scale=4, time_factor=2, crop=2, degradation="x264:40", showcase=True)
+    assert coded["config"]["degradation"] == "x264:40" and clean["config"]["degradation"] == "clean"
+    assert list(coded["methods"]) == [*BASELINES, "sequential", "stvun-lite"]
+    for name, res in coded["methods"].items():
+        assert [res[g]["count"] for g in GROUPS] == [5, 4, 9], name
+    for name in BASELINES:  # the same frames, from worse LR (a random-init model's scores mean nothing)
+        assert coded["methods"][name]["all"]["psnr_y"] < clean["methods"][name]["all"]["psnr_y"] - 1, name
+    assert set(margins(coded)) == {"centre", "intermediate"}
+    shots = coded["showcase"]
+    assert (shots["centre"]["frame"], shots["intermediate"]["frame"], shots["intermediate"]["t"]) == (4, 5, 0.5)
+    assert set(shots["intermediate"]["images"]) == {*BASELINES, "sequential", "stvun-lite", "ground truth"}
+    np.testing.assert_array_equal(shots["intermediate"]["images"]["ground truth"], clip[5, :64, :64])
+
+
+def test_sequential_starts_from_the_models_centre_frames(clip: np.ndarray, lite4: torch.nn.Module) -> None:
+    r = evaluate(lite4, clip, scale=4, time_factor=4, crop=2, showcase=True)
+    seq, model = r["methods"]["sequential"], r["methods"]["stvun-lite"]
+    assert seq["centre"] == model["centre"]
+    assert seq["intermediate"]["count"] == model["intermediate"]["count"] == 6
+    assert seq["intermediate"] != model["intermediate"] != r["methods"]["bicubic+DIS"]["intermediate"]
+    images = r["showcase"]["centre"]["images"]
+    np.testing.assert_array_equal(images["sequential"], images["stvun-lite"])
+    # the interpolation itself: t = 0 is the first frame, and a pan is followed
+    frames = torch.from_numpy(clip[[0, 2]]).permute(0, 3, 1, 2).float().div(255)
+    state = Sequential().pair(frames[0], frames[1])
+    assert torch.equal(Sequential().frame(state, 0.0), frames[0])
+    middle = Sequential().frame(state, 0.5)[:, 8:-8, 8:-8]
+    truth = torch.from_numpy(clip[1]).permute(2, 0, 1).float().div(255)[:, 8:-8, 8:-8]
+    blend = (frames[0] + frames[1])[:, 8:-8, 8:-8] / 2
+    assert float(psnr(middle, truth)) > float(psnr(blend, truth)) + 1
+
+
+def test_showcase_input_avoids_cuts() -> None:
+    assert showcase_input(9, [False] * 8) == 4
+    assert showcase_input(9, [i in (3, 4) for i in range(8)]) == 5
+    assert showcase_input(1, []) is None
+
+
+def test_crops(tmp_path: Path) -> None:
+    flat = np.full((40, 60, 3), 128, np.uint8)
+    truth = flat.copy()
+    truth[20:36, 36:52] = pan(1, 16, 16, cell=2)[0]  # the only detail
+    y, x = detail_box(truth, 16)
+    assert abs(y - 20) <= 1 and abs(x - 36) <= 1  # the patch (its edge's gradient spills 1 px out)
+    assert detail_box(truth, 100) == (0, 0)  # larger than the frame: all of it
+    path = tmp_path / "crop.png"
+    assert side_by_side({"a": flat, "b": truth, "ground truth": truth}, "title", path, size=32, zoom=2) == detail_box(
+        truth, 32
+    )
+    png = cv2.imread(str(path))
+    assert png.shape[:2] == (32 * 2 + 80 + 8, 3 * 32 * 2 + 4 * 8)
+    # the panels are the crops, pixel-exact, enlarged by repetition
+    y, x = detail_box(truth, 32)
+    panel = png[-8 - 64 : -8, 8 + 64 + 8 : 8 + 2 * 64 + 8, ::-1]
+    np.testing.assert_array_equal(panel[::2, ::2], truth[y : y + 32, x : x + 32])
+
+
+def test_degrade_option() -> None:
+    assert [str(d) for d in parse_degradations(None)] == ["clean"]
+    assert [str(d) for d in parse_degradations(["clean,x264:28", "noise:2", "x264:28"])] == [
+        "clean",
+        "x264:28",
+        "noise:2",
+    ]
+    with pytest.raises(SystemExit):
+        main(["--video", "v.mp4", "--degrade", "jpeg:3", "--out", "o"])
+
+
+@needs_ffmpeg
+def test_cli_writes_one_folder_per_degradation(
+    tmp_path: Path, clip: np.ndarray, lite_weights: Callable[[int], Path]
+) -> None:
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, f in enumerate(clip[:5]):
+        cv2.imwrite(str(frames / f"{i:02d}.png"), f[..., ::-1])
+    out = tmp_path / "out"
+    args = ["--video", str(frames), "--name", "pan", "--model-path", str(lite_weights(4)), "--out", str(out)]
+    assert main(args + ["--degrade", "clean", "--degrade", "x264:28"]) == 0
+    for folder, spec in (("clean", "clean"), ("x264-28", "x264:28")):
+        r = json.loads((out / folder / "eval.json").read_text())
+        assert r["config"]["degradation"] == spec and r["config"]["clip"] == "pan"
+        assert r["crops"]["intermediate"]["methods"] == ["bicubic+DIS", "sequential", "stvun-lite", "ground truth"]
+        assert "pan, " + spec in (out / folder / "eval.md").read_text()

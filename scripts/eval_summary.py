@@ -1,7 +1,10 @@
-"""Collect ``results/eval_*/*/eval.json`` into one markdown table of PSNR-Y / SSIM-Y with margins.
+"""Collect ``results/eval/<scale>/<clip>_t<k>/<degradation>/eval.json`` into one markdown table.
 
 Usage: ``.venv/bin/python scripts/eval_summary.py results/eval/x4 [results/eval/x2 ...]``.
-The margin is STVUN minus the better of the two baselines, per frame group.
+One row per clip, time factor, degradation and frame group: PSNR-Y / SSIM-Y of every method and
+the model's margin over the best baseline (:func:`vsstvun.eval.report.margins`: centre frames
+against the bicubic baselines, in-between frames against bicubic+blend, bicubic+DIS and the
+sequential pipeline, whose centre frames are the model's own).
 """
 
 from __future__ import annotations
@@ -10,34 +13,43 @@ import json
 import sys
 from pathlib import Path
 
-BASELINES = ("bicubic+blend", "bicubic+DIS")
+from vsstvun.data.codec import parse_degradation
+from vsstvun.eval.protocol import BASELINES
+from vsstvun.eval.report import margins, model_name
+
+
+def _order(path: Path) -> tuple:
+    """Clean first, then by kind and strength; clips and time factors in name order."""
+    d = parse_degradation(json.loads(path.read_text())["config"].get("degradation", "clean"))
+    return d.kind != "clean", d.kind, d.value, path.parent.parent.name
 
 
 def rows(folder: Path) -> list[str]:
     out = []
-    for path in sorted(folder.glob("*/eval.json")):
+    for path in sorted(folder.glob("*/*/eval.json"), key=_order):
         data = json.loads(path.read_text())
         cfg, methods = data["config"], data["methods"]
-        model = next(name for name in methods if name not in BASELINES)
+        model, found = model_name(data), margins(data)
+        if model is None:  # a baselines-only run has no row to show
+            continue
         for group in ("centre", "intermediate"):
             cells = []
             for name in (*BASELINES, model):
-                m = methods[name][group]
-                cells.append(f"{m['psnr_y']:.2f} / {m['ssim_y']:.4f}")
-            best = max(methods[b][group]["psnr_y"] for b in BASELINES)
-            margin = methods[model][group]["psnr_y"] - best
+                m = methods.get(name, {}).get(group, {})
+                cells.append(f"{m['psnr_y']:.2f} / {m['ssim_y']:.4f}" if "psnr_y" in m else "-")
+            margin = f"{found[group][0]:+.2f} dB" if group in found else "-"
             out.append(
-                f"| {path.parent.name} | x{cfg['scale']} | {group} | {methods[model][group]['count']} | "
-                + " | ".join(cells)
-                + f" | {margin:+.2f} dB |"
+                f"| {path.parent.parent.name} | {cfg.get('degradation', 'clean')} | x{cfg['scale']} | {group} | "
+                f"{methods[model][group]['count']} | " + " | ".join(cells) + f" | {margin} |"
             )
     return out
 
 
 def main() -> None:
-    columns = ("clip / time", "space", "frames", "n", "bicubic+blend (PSNR-Y / SSIM-Y)", "bicubic+DIS", "STVUN lite")
-    print("| " + " | ".join(columns) + " | margin (PSNR-Y) |")
-    print("|---|---|---|---|---|---|---|---|")
+    columns = ("clip / time", "LR degradation", "space", "frames", "n", *BASELINES, "STVUN", "margin (PSNR-Y)")
+    print("PSNR-Y / SSIM-Y; margin = STVUN minus the best baseline (centre: bicubic; in-between: all three)\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
     for folder in sys.argv[1:]:
         print("\n".join(rows(Path(folder))))
 

@@ -1,4 +1,9 @@
-"""``python -m vsstvun.eval --video PATH --out DIR``: score STVUN and baselines on a clip."""
+"""``python -m vsstvun.eval --video PATH --out DIR``: score STVUN and baselines on a clip.
+
+One run scores every ``--degrade`` preset on the same frames (one model load, one decode) and
+writes each to ``DIR/<preset>/`` (``x264:28`` -> ``x264-28``): eval.json, eval.md, eval.png and
+the side-by-side crops crop_centre.png / crop_intermediate.png.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from ..data.codec import Degradation, parse_degradation
 from ..data.shots import CUT_THRESHOLD
 from ..data.video import read_video
 from ..model.config import FLOW_UPSAMPLES
@@ -19,9 +25,21 @@ from .protocol import evaluate
 from .report import write_report
 
 
+def parse_degradations(specs: list[str] | None) -> list[Degradation]:
+    """``--degrade`` values (each may be a comma list) in order, duplicates dropped; default clean."""
+    parsed = [parse_degradation(spec) for value in specs or ["clean"] for spec in value.split(",") if spec.strip()]
+    return list(dict.fromkeys(parsed))
+
+
+def folder_name(d: Degradation) -> str:
+    """``x264:28`` -> ``x264-28``: a degradation's output folder."""
+    return str(d).replace(":", "-")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m vsstvun.eval", description=__doc__)
     p.add_argument("--video", required=True, type=Path, help="video file or folder of frames (the HR ground truth)")
+    p.add_argument("--name", default=None, help="clip name in titles (default: the video's file name)")
     p.add_argument("--start", type=int, default=0, help="first frame")
     p.add_argument("--frames", type=int, default=None, help="number of frames (default: to the end)")
     p.add_argument("--model", default="lite", help="preset (lite, full) or 'none' for baselines only")
@@ -45,8 +63,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(an ablation; no tensor shape depends on it)",
     )
     p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
-    p.add_argument("--out", required=True, type=Path, help="folder for eval.json, eval.md, eval.png")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--degrade",
+        action="append",
+        metavar="SPEC",
+        help="LR degradation after blur + decimation, repeatable or a comma list: clean (default), "
+        "x264:CRF, x265:CRF, mpeg2:KBPS, noise:SIGMA",
+    )
+    p.add_argument("--out", required=True, type=Path, help="folder with one subfolder per degradation")
+    args = p.parse_args(argv)
+    try:
+        args.degrade = parse_degradations(args.degrade)
+    except ValueError as exc:
+        p.error(f"--degrade: {exc}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,25 +93,29 @@ def main(argv: list[str] | None = None) -> int:
         if args.flow_upsample is not None:
             model.config = dataclasses.replace(model.config, flow_upsample=args.flow_upsample)
     frames = read_video(args.video, start=args.start, max_frames=args.frames)
-    result = evaluate(
-        model,
-        frames,
-        args.scale,
-        args.time_factor,
-        args.crop,
-        device=args.device,
-        cut_threshold=None if args.no_cuts else CUT_THRESHOLD,
-        progress=True,
-    )
-    result["config"] |= {
-        "video": str(args.video),
-        "start": args.start,
-        "model": args.model,
-        "model_path": str(args.model_path) if args.model_path else None,
-        "flow_upsample": model.config.flow_upsample if model else None,
-        "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
-    }
-    print(write_report(result, args.out))
+    for degradation in args.degrade:
+        result = evaluate(
+            model,
+            frames,
+            args.scale,
+            args.time_factor,
+            args.crop,
+            device=args.device,
+            cut_threshold=None if args.no_cuts else CUT_THRESHOLD,
+            progress=True,
+            degradation=degradation,
+            showcase=True,
+        )
+        result["config"] |= {
+            "clip": args.name or args.video.stem,
+            "video": str(args.video),
+            "start": args.start,
+            "model": args.model,
+            "model_path": str(args.model_path) if args.model_path else None,
+            "flow_upsample": model.config.flow_upsample if model else None,
+            "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
+        }
+        print(write_report(result, args.out / folder_name(degradation)))
     return 0
 
 

@@ -1,7 +1,8 @@
 """Things that turn a 7-frame LR window into HR frames at times t in [0, 1): STVUN and baselines.
 
 All share one small interface so the protocol treats them alike: ``prepare`` does the per-window
-work once, ``frame`` gives the HR frame at t (t = 0: the centre X3 upscaled in space only).
+work once, ``frame`` gives the HR frame at t (t = 0: the centre X3 upscaled in space only). The
+exception is :class:`Sequential`, which interpolates between the model's outputs of two windows.
 
 Baselines upscale with bicubic interpolation *aligned to the degradation's sampling grid*: LR
 pixel i was HR pixel s*i (decimation at offset 0, :mod:`vsstvun.data.degrade`), so HR pixel x
@@ -55,16 +56,6 @@ def _chw(img: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
 
 
-@dataclass
-class _Pair:
-    """Bicubic X3 and X4 (HWC float32), plus HR flows 3->4 and 4->3 (HWC, pixels) when used."""
-
-    up3: np.ndarray
-    up4: np.ndarray
-    f34: np.ndarray | None = None
-    f43: np.ndarray | None = None
-
-
 class BicubicBlend:
     """Bicubic in space, linear cross-fade of X3 and X4 in time."""
 
@@ -73,11 +64,12 @@ class BicubicBlend:
     def __init__(self, scale: int) -> None:
         self.scale = scale
 
-    def prepare(self, window: torch.Tensor) -> _Pair:
-        return _Pair(upscale_bicubic(window[3], self.scale), upscale_bicubic(window[4], self.scale))
+    def prepare(self, window: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        return upscale_bicubic(window[3], self.scale), upscale_bicubic(window[4], self.scale)
 
-    def frame(self, state: _Pair, t: float) -> torch.Tensor:
-        return _chw(state.up3 if t == 0 else (1 - t) * state.up3 + t * state.up4)
+    def frame(self, state: tuple[np.ndarray, np.ndarray], t: float) -> torch.Tensor:
+        up3, up4 = state
+        return _chw(up3 if t == 0 else (1 - t) * up3 + t * up4)
 
 
 def _remap(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -87,24 +79,62 @@ def _remap(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-class BicubicFlow(BicubicBlend):
-    """Bicubic in space; in time, OpenCV DIS flow between the upscaled X3 and X4 (both ways),
-    taken to time t with the model's own quadratic formula (:func:`vsstvun.model.ops.warp.flow_to_time`),
-    then backward warping and a (1 - t, t) blend -- STVUN's pipeline with classical parts."""
+@dataclass
+class DisInterpolation:
+    """Classical frame interpolation between two HR frames (HWC float32): OpenCV DIS flow both
+    ways, taken to time t with the model's own quadratic formula
+    (:func:`vsstvun.model.ops.warp.flow_to_time`), then backward warping and a (1 - t, t) blend --
+    STVUN's temporal pipeline with classical parts. The bicubic+DIS and sequential baselines
+    differ only in which HR frames they interpolate."""
+
+    first: np.ndarray
+    second: np.ndarray
+    flow_fs: np.ndarray
+    flow_sf: np.ndarray
+
+    @classmethod
+    def between(cls, first: np.ndarray, second: np.ndarray) -> DisInterpolation:
+        return cls(first, second, *dis_both_ways(first, second))
+
+    def at(self, t: float) -> np.ndarray:
+        """The frame at t in [0, 1) (t = 0: ``first`` itself)."""
+        if t == 0:
+            return self.first
+        f_t1, f_t2 = flow_to_time(torch.from_numpy(self.flow_fs), torch.from_numpy(self.flow_sf), t)
+        w1, w2 = _remap(self.first, f_t1.numpy()), _remap(self.second, f_t2.numpy())
+        return (1 - t) * w1 + t * w2
+
+
+class BicubicFlow:
+    """Bicubic in space; in time, :class:`DisInterpolation` between the upscaled X3 and X4."""
 
     name = "bicubic+DIS"
 
-    def prepare(self, window: torch.Tensor) -> _Pair:
-        pair = super().prepare(window)
-        pair.f34, pair.f43 = dis_both_ways(pair.up3, pair.up4)
-        return pair
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
 
-    def frame(self, state: _Pair, t: float) -> torch.Tensor:
-        if t == 0:
-            return _chw(state.up3)
-        f_t3, f_t4 = flow_to_time(torch.from_numpy(state.f34), torch.from_numpy(state.f43), t)
-        w3, w4 = _remap(state.up3, f_t3.numpy()), _remap(state.up4, f_t4.numpy())
-        return _chw((1 - t) * w3 + t * w4)
+    def prepare(self, window: torch.Tensor) -> DisInterpolation:
+        return DisInterpolation.between(*(upscale_bicubic(window[i], self.scale) for i in (3, 4)))
+
+    def frame(self, state: DisInterpolation, t: float) -> torch.Tensor:
+        return _chw(state.at(t))
+
+
+class Sequential:
+    """The pipeline users could build without a joint network: STVUN's own space-only (t = 0) HR
+    frames, then :class:`DisInterpolation` between consecutive ones. The joint in-between frames
+    must beat it, or the temporal path earns nothing. It needs the model's centre frame of the
+    *next* window, so the protocol feeds it pairs of those frames rather than LR windows."""
+
+    name = "sequential"
+
+    def pair(self, centre3: torch.Tensor, centre4: torch.Tensor) -> DisInterpolation:
+        """State from two consecutive model centre frames ``(3, H, W)`` in [0, 1]."""
+        hwc = (np.ascontiguousarray(c.float().cpu().permute(1, 2, 0).numpy()) for c in (centre3, centre4))
+        return DisInterpolation.between(*hwc)
+
+    def frame(self, state: DisInterpolation, t: float) -> torch.Tensor:
+        return _chw(state.at(t))
 
 
 class ModelMethod:
