@@ -25,6 +25,9 @@ from .probe import ScriptInfo, probe_script
 from .tools import RenderError, find_tool
 from .worker import ChunkTask, render_chunk
 
+#: Seconds cancelled chunks get to stop their subprocesses.
+_CANCEL_WAIT = 20
+
 
 @dataclass(frozen=True)
 class RenderJob:
@@ -144,8 +147,12 @@ def _render_all(
                 bar.update(chunk.frames)
                 bar.set_postfix_str(f"{len(manifest.done)}/{len(files)} chunks")
     finally:
-        for ref in pending:  # Ctrl-C or a failed chunk: stop the others; finished ones are recorded
-            ray.cancel(ref)
+        # Ctrl-C or a failed chunk: stop the others (finished ones are recorded) and give them a
+        # moment to kill their vspipe and encoder before Ray itself goes away.
+        if pending:
+            for ref in pending:
+                ray.cancel(ref)
+            ray.wait(list(pending), num_returns=len(pending), timeout=_CANCEL_WAIT)
         bar.close()
 
 

@@ -8,6 +8,7 @@ this returns. Nothing here imports Ray: the driver wraps :func:`render_chunk` as
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -84,16 +85,21 @@ def render_chunk(task: ChunkTask) -> ChunkResult:
 def _pipe(
     source: list[str], encoder: list[str], env: dict[str, str], cwd: Path | None, source_log, encoder_log
 ) -> tuple[int, int]:
-    """Run ``source | encoder``; both are killed if this is interrupted (Ctrl-C, a cancelled task)."""
-    producer = subprocess.Popen(source, stdout=subprocess.PIPE, stderr=source_log, env=env, cwd=cwd)
-    consumer = subprocess.Popen(encoder, stdin=producer.stdout, stderr=encoder_log, env=env, cwd=cwd)
+    """Run ``source | encoder``; both are killed if this is interrupted (Ctrl-C, a cancelled task).
+
+    Each runs in its own process group, killed as a whole: a venv's ``vspipe`` is a Python
+    wrapper that starts the real vspipe as its child, which killing the wrapper alone would orphan.
+    """
+    group = dict(env=env, cwd=cwd, start_new_session=True)
+    producer = subprocess.Popen(source, stdout=subprocess.PIPE, stderr=source_log, **group)
+    consumer = subprocess.Popen(encoder, stdin=producer.stdout, stderr=encoder_log, **group)
     producer.stdout.close()  # the encoder holds the pipe now: vspipe sees EPIPE if it dies
     try:
         return producer.wait(), consumer.wait()
     finally:
         for process in (producer, consumer):
             if process.poll() is None:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 
