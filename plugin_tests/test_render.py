@@ -19,6 +19,7 @@ from vsstvun.render import RenderError, RenderJob, render
 from vsstvun.render.cluster import size_workers, start_local
 from vsstvun.render.codec import concat_list
 from vsstvun.render.plan import map_cuts, plan_chunks
+from vsstvun.render.probe import ScriptInfo, probe_script
 from vsstvun.render.tools import find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +239,21 @@ def test_a_script_failing_on_a_worker_reports_its_error(cluster, tmp_path):
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "vsstvun.render", *args], capture_output=True, text=True, env=env)
+
+
+def test_probe_evaluates_the_script_in_its_folder_like_vspipe(tmp_path):
+    (tmp_path / "length.txt").write_text("7")
+    clip = script(
+        tmp_path,
+        """
+        import vapoursynth as vs
+
+        length = int(open("length.txt").read())  # relative: vspipe runs scripts in their folder
+        vs.core.std.BlankClip(length=length, fpsnum=30000, fpsden=1001).set_output()
+        """,
+    )
+    assert Path.cwd() != tmp_path
+    assert probe_script(clip, {}) == ScriptInfo(7, Fraction(30000, 1001))
 
 
 def test_cli_reports_a_script_that_fails_to_evaluate(tmp_path):

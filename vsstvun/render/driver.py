@@ -137,7 +137,6 @@ def _render_all(
                     codec=job.codec,
                     encoder_args=job.encoder_args,
                     env=workers.env(),
-                    cwd=Path.cwd(),
                 )
                 pending[remote.remote(task)] = chunk
             ready, _ = ray.wait(list(pending), num_returns=1)

@@ -1,7 +1,8 @@
 """What the driver needs to know about a script: output length, frame rate and scene cuts.
 
-The script is evaluated in a child Python exactly as vspipe does it (``-a`` values as string
-globals, ``__name__ == "__vapoursynth__"``): a script that fails shows its own traceback, and the
+The script is evaluated in a child Python the way vspipe does it (``-a`` values as string
+globals, ``__name__ == "__vapoursynth__"``, the script's folder as working directory, so relative
+paths mean the same as on the workers): a script that fails shows its own traceback, and the
 driver never loads the script's models or claims a GPU.
 
 :func:`main` (``SCRIPT [-a key=value ...] [--cuts-from N]``) prints the result as JSON in the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import runpy
 import subprocess
 import sys
@@ -53,6 +55,8 @@ def evaluate(script: Path, args: Mapping[str, str], cuts_from: int | None = None
 
     from .plan import map_cuts
 
+    script = script.resolve()
+    os.chdir(script.parent)  # vspipe evaluates scripts in their own folder
     runpy.run_path(str(script), init_globals=dict(args), run_name="__vapoursynth__")
     outputs = vs.get_outputs()
     clip = _video_output(outputs, 0, script)

@@ -37,8 +37,6 @@ class ChunkTask:
     encoder_args: tuple[str, ...] = ()
     #: Extra environment for vspipe (e.g. ``OMP_NUM_THREADS`` for CPU workers).
     env: tuple[tuple[str, str], ...] = field(default=())
-    #: The driver's working directory, so relative paths in ``-a`` mean what they meant there.
-    cwd: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def render_chunk(task: ChunkTask) -> ChunkResult:
     where = f"{chunk.describe()} on {node}"
     with tempfile.TemporaryFile() as source_log, tempfile.TemporaryFile() as encoder_log:
         encoder = encode_command(ffmpeg, task.codec, task.encoder_args, part)
-        source_rc, encoder_rc = _pipe(source, encoder, env, task.cwd, source_log, encoder_log)
+        source_rc, encoder_rc = _pipe(source, encoder, env, source_log, encoder_log)
         # When one side fails the other usually does too (no input, or a broken pipe): show both.
         failures = [
             f"{name} exited with {rc}:\n{_read(log)}"
@@ -82,15 +80,13 @@ def render_chunk(task: ChunkTask) -> ChunkResult:
     return ChunkResult(chunk.index, frames, task.path.stat().st_size, time.monotonic() - started, node)
 
 
-def _pipe(
-    source: list[str], encoder: list[str], env: dict[str, str], cwd: Path | None, source_log, encoder_log
-) -> tuple[int, int]:
+def _pipe(source: list[str], encoder: list[str], env: dict[str, str], source_log, encoder_log) -> tuple[int, int]:
     """Run ``source | encoder``; both are killed if this is interrupted (Ctrl-C, a cancelled task).
 
     Each runs in its own process group, killed as a whole: a venv's ``vspipe`` is a Python
     wrapper that starts the real vspipe as its child, which killing the wrapper alone would orphan.
     """
-    group = dict(env=env, cwd=cwd, start_new_session=True)
+    group = dict(env=env, start_new_session=True)
     producer = subprocess.Popen(source, stdout=subprocess.PIPE, stderr=source_log, **group)
     consumer = subprocess.Popen(encoder, stdin=producer.stdout, stderr=encoder_log, **group)
     producer.stdout.close()  # the encoder holds the pipe now: vspipe sees EPIPE if it dies
