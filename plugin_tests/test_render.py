@@ -180,6 +180,7 @@ def timestamps(path: Path) -> list[float]:
     return sorted(float(t) for t in out.split())
 
 
+@pytest.mark.slow  # starting Ray: 10 s idle, 30 to 45 s at load 17 on 2 cores
 def test_two_chunks_on_two_workers_equal_one_vspipe_run_and_resume_redoes_only_the_broken_chunk(
     cluster, vsscript_env, tmp_path
 ):
@@ -224,6 +225,7 @@ def test_stvun_script_in_chunks_equals_one_vspipe_run(cluster, vsscript_env, lit
     assert not out.with_name("out.mkv.chunks").exists()  # cleaned up after the join
 
 
+@pytest.mark.slow
 def test_a_script_failing_on_a_worker_reports_its_error(cluster, tmp_path):
     clip = script(tmp_path, MOVING)
     # One worker: chunk 0 is done before chunk 1 starts, so what the manifest holds is known.

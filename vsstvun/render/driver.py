@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from .cluster import Workers, connect
 from .codec import CHUNK_SUFFIX
 from .join import join_chunks
@@ -119,6 +117,7 @@ def _render_all(
     progress: bool,
 ) -> None:
     import ray
+    from tqdm import tqdm
 
     remote = ray.remote(render_chunk).options(max_retries=job.retries, retry_exceptions=False, **workers.task_options())
     queue = list(reversed(todo))
