@@ -8,6 +8,9 @@ plain helpers from here (``from conftest import make_clip``).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -152,3 +155,12 @@ def warp_backend() -> Iterator[Callable[[str], None]]:
         yield warp.set_backend
     finally:
         warp.set_backend(before)
+
+
+@pytest.fixture(scope="session")
+def vsscript_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for vspipe: a private VSScript config (``vapoursynth config`` writes it under
+    ``XDG_CONFIG_HOME``), so the tests neither need nor touch the user's setup."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path_factory.mktemp("config")), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "vapoursynth", "config"], env=env, check=True, capture_output=True)
+    return env

@@ -26,15 +26,6 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for vspipe: a private VSScript config (``vapoursynth config`` writes it under
-    ``XDG_CONFIG_HOME``), so the test neither needs nor touches the user's setup."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path_factory.mktemp("config")), "OMP_NUM_THREADS": "1"}
-    subprocess.run([sys.executable, "-m", "vapoursynth", "config"], env=env, check=True, capture_output=True)
-    return env
-
-
-@pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8 frames of 64x48 test pattern at 24000/1001, H.264."""
     path = tmp_path_factory.mktemp("media") / "clip.mp4"
@@ -69,7 +60,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("yuv.vpy", 2, 16, "48000/1001", []),  # YUV in the source's format: yuv420p
     ],
 )
-def test_example_encodes(script, scale, frames, rate, options, source, environment, lite_weights, tmp_path):
+def test_example_encodes(script, scale, frames, rate, options, source, vsscript_env, lite_weights, tmp_path):
     out, log = tmp_path / "out.hevc", tmp_path / "vspipe.log"
     with log.open("wb") as stderr:
         vspipe = subprocess.Popen(
@@ -87,7 +78,7 @@ def test_example_encodes(script, scale, frames, rate, options, source, environme
             ],
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env=environment,
+            env=vsscript_env,
         )
         x265 = subprocess.run(
             [

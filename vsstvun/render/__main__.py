@@ -1,0 +1,5 @@
+"""Entry point of ``python -m vsstvun.render``."""
+
+from .cli import main
+
+raise SystemExit(main())
