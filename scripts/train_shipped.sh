@@ -52,3 +52,12 @@ export OMP_NUM_THREADS=1
     --patch 128 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 \
     --lr 2e-4 --max-minutes 42 --threads 1
 wait
+# Real-source stage (issue #15), x4 only so far: the decoder-stage x4 weights above (shipped since as
+# `lite-clean`) fine-tuned with the flow net frozen on windows of which 60 % are degraded like real
+# sources (blur jitter, noise, x264/x265/MPEG-2 round trip). Stopped at step 830 for lack of time;
+# the step-800 export, converted with a tensor checksum, is the shipped default `lite` x4.
+.venv/bin/python -m vsstvun.train --out runs/lite_x4_real --preset lite --scale 4 --freeze-flow \
+    --init runs/lite_x4_dec/stvun_lite_x4.safetensors --stage1-iters 0 --stage2-iters 4000 \
+    --patch 192 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 --real 0.6 \
+    --lr 2e-4 --max-minutes 110 --threads 1
+.venv/bin/python -m vsstvun convert --fp16 runs/lite_x4_real/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_x4.safetensors

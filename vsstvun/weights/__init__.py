@@ -1,5 +1,10 @@
-"""The packaged weights: where each preset's file lives and the one call that loads a network
-ready for inference, from these files or any checkpoint a user points to."""
+"""The packaged weights: where each named set lives and the one call that loads a network ready
+for inference, from these files or any checkpoint a user points to.
+
+A packaged name is a preset's architecture plus what it was trained on: ``lite`` (the default)
+has seen real-source degradations (codec round trips, noise, blur jitter) beside the paper's
+clean blur + decimation where such weights exist (x4), and ``lite-clean`` only the clean ones.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,18 @@ from ..model.precision import DTYPES, resolve_precision
 WEIGHTS_DIR = Path(__file__).resolve().parent
 
 
-def default_weights_path(preset: str, scale: int) -> Path:
-    """Where the packaged weights of a preset live."""
-    return WEIGHTS_DIR / f"stvun_{preset}_x{scale}.safetensors"
+#: Packaged weights name -> the preset (architecture) its files hold.
+PACKAGED = {"lite": "lite", "lite-clean": "lite"}
+
+
+def default_weights_path(name: str, scale: int) -> Path:
+    """Where the packaged weights ``name`` at ``scale`` live (the file may not exist)."""
+    return WEIGHTS_DIR / f"stvun_{name.replace('-', '_')}_x{scale}.safetensors"
+
+
+def packaged_scales(name: str) -> list[int]:
+    """The scales at which ``name`` ships."""
+    return [s for s in (2, 4) if default_weights_path(name, s).is_file()]
 
 
 def load_model(
@@ -26,19 +40,22 @@ def load_model(
     device: str | torch.device = "cpu",
     precision: str = "auto",
 ) -> STVUN:
-    """Inference-ready network: packaged weights of a preset, or any file via ``model_path``.
+    """Inference-ready network: packaged weights ``model`` (see :data:`PACKAGED`), or any file
+    via ``model_path``.
 
     ``precision``: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only), see
     :mod:`vsstvun.model.precision`; feed the network frames of its ``input_dtype``.
     """
     dtype = DTYPES[resolve_precision(precision, torch.device(device))]
     if model_path is None:
-        preset_config(model, scale)  # raises a clear error for an unknown preset or scale
+        if model not in PACKAGED:
+            raise ValueError(f"unknown model {model!r}; packaged: {sorted(PACKAGED)}, or pass model_path=")
+        preset_config(PACKAGED[model], scale)  # raises a clear error for an unknown scale
         model_path = default_weights_path(model, scale)
         if not model_path.is_file():
             raise FileNotFoundError(
-                f"no packaged weights for model {model!r} at x{scale} ({model_path.name}); "
-                f"train them with 'python -m vsstvun.train' or pass model_path="
+                f"no packaged weights for model {model!r} at x{scale} ({model_path.name}; it ships at "
+                f"x{packaged_scales(model)}); train them with 'python -m vsstvun.train' or pass model_path="
             )
     net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
     if net.scale != scale:
@@ -46,4 +63,4 @@ def load_model(
     return net.set_precision(dtype)
 
 
-__all__ = ["WEIGHTS_DIR", "default_weights_path", "load_model"]
+__all__ = ["PACKAGED", "WEIGHTS_DIR", "default_weights_path", "load_model", "packaged_scales"]

