@@ -87,7 +87,7 @@ def test_not_a_checkpoint(tmp_path):
 
 
 def test_load_model_errors(tmp_path):
-    with pytest.raises(ValueError, match="unknown model preset"):
+    with pytest.raises(ValueError, match="unknown model .huge.; packaged"):
         load_model("huge")
     path = save_checkpoint(build_model("lite", 2), tmp_path / "x2.safetensors")
     with pytest.raises(CheckpointError, match="x2 model"):

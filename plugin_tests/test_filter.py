@@ -407,7 +407,7 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(cache_windows=0), "cache_windows"),
         (rgbs(), dict(sc_threshold=0), "sc_threshold"),
         (rgbs(), dict(precision="int8"), "precision must be one of"),
-        (rgbs(), dict(model="huge"), "unknown model preset 'huge'"),
+        (rgbs(), dict(model="huge"), "unknown model 'huge'; packaged"),
         (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),
     ],
