@@ -1,0 +1,52 @@
+"""Markdown table comparing two sets of evaluation results (``scripts/eval_quick.sh`` folders).
+
+Usage: python scripts/eval_compare.py BEFORE_DIR AFTER_DIR  (e.g. results/eval/quick_x4/lite-clean
+results/eval/quick_x4/lite). For each clip and LR degradation: PSNR-Y of the space-only (centre)
+frames against grid-aligned bicubic, and of the in-between frames against the best of
+bicubic+blend, bicubic+DIS and the sequential pipeline (each model's own centre frames + DIS).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+BASELINES = ("bicubic+blend", "bicubic+DIS", "sequential")
+
+
+def _load(folder: Path) -> dict[tuple[str, str], dict]:
+    out = {}
+    for path in sorted(folder.glob("*/*/eval.json")):
+        result = json.loads(path.read_text())
+        out[(path.parent.parent.name, result["config"]["degradation"])] = result["methods"]
+    return out
+
+
+def _model(methods: dict) -> dict:
+    return next(v for k, v in methods.items() if k not in BASELINES)
+
+
+def main() -> None:
+    before, after = (_load(Path(p)) for p in sys.argv[1:3])
+    print(
+        "| clip / time | LR | centre: bicubic | before | after | after - bicubic "
+        "| in-between: best baseline (after) | before | after | after - best |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for key in sorted(after, key=lambda k: (k[0], ["clean", "x264:18", "x264:28"].index(k[1]))):
+        if key not in before:
+            continue
+        b, a = before[key], after[key]
+        bic = a["bicubic+blend"]["centre"]["psnr_y"]
+        cb, ca = _model(b)["centre"]["psnr_y"], _model(a)["centre"]["psnr_y"]
+        best = max(a[m]["intermediate"]["psnr_y"] for m in BASELINES)
+        ib, ia = _model(b)["intermediate"]["psnr_y"], _model(a)["intermediate"]["psnr_y"]
+        print(
+            f"| {key[0]} | {key[1]} | {bic:.2f} | {cb:.2f} | {ca:.2f} | {ca - bic:+.2f} dB "
+            f"| {best:.2f} | {ib:.2f} | {ia:.2f} | {ia - best:+.2f} dB |"
+        )
+
+
+if __name__ == "__main__":
+    main()
