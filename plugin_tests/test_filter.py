@@ -204,6 +204,23 @@ def test_cut_flag_on_the_last_frame_is_harmless(fake_models):
     assert not any(f.props["_SceneChangeNext"] or f.props["_SceneChangePrev"] for f in out)
 
 
+def test_each_gap_is_judged_once(fake_models, monkeypatch):
+    """Every output frame asks about the gaps of its windows; the detector runs once per gap."""
+    judged = 0
+
+    def counting(a: np.ndarray, b: np.ndarray, threshold: float = scenechange.CUT_THRESHOLD) -> bool:
+        nonlocal judged
+        judged += 1
+        return real(a, b, threshold)
+
+    real = scenechange.is_scene_change
+    monkeypatch.setattr(scenechange, "is_scene_change", counting)
+    frames = two_shots() + moving_frames(2, seed=3)
+    out = frames_of(vsstvun.stvun(make_clip(frames), scale=2, factor_num=4))
+    assert judged == len(frames) - 1
+    assert [f.props["STVUN_Source"] for f in out[8:12]] == [2, 2, 3, 3]  # the cut is still seen
+
+
 def thumbs(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [scenechange.thumbnail(f) for f in frames]
 

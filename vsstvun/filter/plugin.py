@@ -42,6 +42,8 @@ _OFFSETS = range(-3, 5)
 _HALF = 3  # window frames on each side of its centre
 #: Largest ``dedup_max_hold``: each output frame fetches ``7 * dedup_max_hold + 2`` source frames.
 _MAX_HOLD_LIMIT = 8
+#: Cut verdicts kept per filter instance (booleans; the frames a window spans, many times over).
+_CUT_VERDICTS = 1024
 
 
 def stvun(
@@ -204,18 +206,26 @@ class _Frames:
     """The source frames fetched for one output frame, with lazily derived data."""
 
     def __init__(
-        self, frames: Sequence[vs.VideoFrame], source: int, src_len: int, threshold: float | None, origin: int
+        self,
+        frames: Sequence[vs.VideoFrame],
+        source: int,
+        src_len: int,
+        threshold: float | None,
+        origin: int,
+        verdicts: WindowCache[int, bool],
     ) -> None:
         self.frames = frames
         self.source = source
         self.src_len = src_len
         self.threshold = threshold
         self.origin = origin  # position of X3 among the fetched frames
-        # Memos live as long as this request; nothing is converted unless needed. Thumbnails
-        # read the frame memory directly: the cut checks run for every output frame.
+        # Cut verdicts outlive the request (``verdicts``, keyed by the gap's first source index):
+        # every output frame asks about the same few gaps, and each costs two thumbnails and a
+        # shifted correlation. Planes are memoised for this request only; nothing is converted
+        # unless needed, and thumbnails read the frame memory directly.
+        self.verdicts = verdicts
         self.planes = cache(self._planes)
         self._thumbnail = cache(lambda k: scenechange.thumbnail([np.asarray(self.frames[k][p]) for p in range(3)]))
-        self.gap_cut = cache(self._gap_cut)
 
     def index(self, k: int) -> int:
         """Source index of fetched position ``k`` (clamped like the shifted clips)."""
@@ -232,10 +242,13 @@ class _Frames:
         frame = self.frames[k]
         return np.stack([np.asarray(frame[p], dtype=np.float32) for p in range(3)])
 
-    def _gap_cut(self, k: int) -> bool:
+    def gap_cut(self, k: int) -> bool:
         """Whether a scene cut lies between fetched positions ``k`` and ``k + 1``."""
         if self.index(k) == self.index(k + 1):
             return False  # replicated border frame: nothing to cut
+        return self.verdicts.get(self.index(k), partial(self._detect_cut, k))
+
+    def _detect_cut(self, k: int) -> bool:
         if scenechange.cut_from_props(self.frames[k].props, self.frames[k + 1].props):
             return True
         return self.threshold is not None and scenechange.is_scene_change(
@@ -285,10 +298,11 @@ class _Renderer:
         self.threshold = threshold
         self.held_drawings = held_drawings  # (dedup_threshold, dedup_max_hold) with dedup on
         self.origin = origin
+        self.verdicts: WindowCache[int, bool] = WindowCache(_CUT_VERDICTS)
 
     def __call__(self, n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         pos = self.timing.position(n)
-        frames = _Frames(f[1:], pos.source, self.timing.src_len, self.threshold, self.origin)
+        frames = _Frames(f[1:], pos.source, self.timing.src_len, self.threshold, self.origin, self.verdicts)
         drawn = None
         if self.held_drawings is None:
             centre, tin = self._target(pos, frames)
