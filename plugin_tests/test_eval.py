@@ -246,3 +246,57 @@ def test_cli_writes_one_folder_per_degradation(
         assert r["config"]["degradation"] == spec and r["config"]["clip"] == "pan"
         assert r["crops"]["intermediate"]["methods"] == ["bicubic+DIS", "sequential", "stvun-lite", "ground truth"]
         assert "pan, " + spec in (out / folder / "eval.md").read_text()
+
+
+# --- temporal-path ablation ----------------------------------------------------------------------
+
+
+def _lr_window(step: int) -> torch.Tensor:
+    """7 LR frames (x4) of a texture panning ``step`` HR px left per frame: ``(7, 3, 16, 24)``."""
+    hr = torch.from_numpy(pan(7, 64, 96, step=step, cell=8)).permute(0, 3, 1, 2).float().div(255)
+    return degrade(hr, 4)
+
+
+def test_ablation_dis_flow_is_in_lr_pixels(lite4: torch.nn.Module) -> None:
+    """An 8 HR px pan is a 2 LR px flow X3 -> X4 (leftward: X4(p - 2) = X3(p)), wherever DIS runs."""
+    from vsstvun.eval.ablation import variants
+
+    window = _lr_window(8)
+    for method in variants(lite4, ["dis-lr", "dis-hr"]):
+        state = method.prepare(window)
+        inner = (..., slice(4, -4), slice(4, -4))
+        assert state.f34[0, 0][inner].median().item() == pytest.approx(-2.0, abs=0.3), method.name
+        assert state.f43[0, 0][inner].median().item() == pytest.approx(2.0, abs=0.3), method.name
+        assert state.f34[0, 1][inner].abs().median().item() < 0.3
+
+
+def test_ablation_ensemble_and_sequential_variants(lite4: torch.nn.Module) -> None:
+    from vsstvun.eval.ablation import variants
+    from vsstvun.eval.methods import ModelMethod
+
+    window = _lr_window(4)
+    joint = ModelMethod(lite4)
+    joint_state = joint.prepare(window)
+    ensemble, seq_net = variants(lite4, ["ensemble", "seq-net"])
+    e_state = ensemble.prepare(window)
+    sequential = torch.from_numpy(e_state[1].at(0.5)).permute(2, 0, 1)
+    torch.testing.assert_close(ensemble.frame(e_state, 0.5), (joint.frame(joint_state, 0.5) + sequential) / 2)
+    s_state = seq_net.prepare(window)
+    torch.testing.assert_close(seq_net.frame(s_state, 0.0), joint.frame(joint_state, 0.0))
+    assert seq_net.frame(s_state, 0.5).shape == (3, 64, 96)
+    with pytest.raises(ValueError, match="unknown variants"):
+        variants(lite4, ["dis-lr", "magic"])
+
+
+def test_ablation_cli_writes_the_summary(clip: np.ndarray, tmp_path: Path) -> None:
+    from vsstvun.eval.ablation import main as ablation_main
+
+    for i, frame in enumerate(clip[:5]):
+        cv2.imwrite(str(tmp_path / f"{i:05d}.png"), frame[..., ::-1])
+    out = tmp_path / "out"
+    args = ["--video", str(tmp_path), "--name", "pan", "--out", str(out), "--variants", "occlusion,seq-net"]
+    assert ablation_main(args) == 0
+    table = (out / "summary.md").read_text().splitlines()
+    assert table[0].split(" | ")[3:] == ["stvun-lite", "stvun occlusion", "stvun seq-net |"]
+    assert table[2].startswith("| pan | clean | ")
+    assert json.loads((out / "pan_clean.json").read_text())["config"]["clip"] == "pan"
