@@ -6,6 +6,7 @@
 # matrix (scripts/eval.sh) takes hours.
 #
 # Usage: scripts/eval_quick.sh [MODEL] [device]   MODEL: lite (default) or lite-clean
+#        MODEL_PATH=FILE scripts/eval_quick.sh NAME   scores a training export under the name NAME
 # Output: results/eval/quick_x4/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale 4 --time-factor 2 --crop 4 \
-        --model "$model" --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
+        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
 }
 run bikes "$bikes" --frames 25
 run cel_holdout "$cel" --frames 33
