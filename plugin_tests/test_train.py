@@ -13,7 +13,7 @@ from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
-from vsstvun.train.plot import events, plot_log, run_name
+from vsstvun.train.plot import events, label_rows, plot_log, run_name
 from vsstvun.train.teacher import dis_flow_lr
 
 
@@ -238,3 +238,9 @@ def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
     assert run_name(tmp_path / "lite_x2_flow_log.jsonl") == "lite_x2_flow"
     out = plot_log(log, tmp_path / "loss.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_close_event_labels_step_down():
+    assert label_rows([100, 830, 910], span=1500) == [0, 0, 1]
+    assert label_rows([100, 110, 120, 900], span=1000) == [0, 1, 2, 0]
+    assert label_rows([], span=10) == []

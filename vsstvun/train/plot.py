@@ -32,6 +32,16 @@ def events(recs: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return marks
 
 
+def label_rows(steps: list[int], span: float, min_gap: float = 0.06) -> list[int]:
+    """Text row of each event label (0 = top): a label closer than ``min_gap`` of the x range to
+    the previous one goes one row lower, so marks a few iterations apart stay readable."""
+    rows: list[int] = []
+    for i, step in enumerate(steps):
+        near = i > 0 and step - steps[i - 1] < min_gap * span
+        rows.append(rows[-1] + 1 if near else 0)
+    return rows
+
+
 def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None = None) -> Path:
     import matplotlib
 
@@ -49,9 +59,12 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
         # Each point is one batch: a running mean shows the trend under the batch-to-batch noise.
         k = min(smooth, len(values))
         ax.plot(steps[k - 1 :], np.convolve(values, np.ones(k) / k, mode="valid"), color=line.get_color(), label=label)
-    for step, label in events(recs):
+    marks = events(recs)
+    span = max(r["step"] for r in recs) - min(r["step"] for r in recs) or 1
+    for (step, label), row in zip(marks, label_rows([m[0] for m in marks], span), strict=True):
         ax.axvline(step, color="0.3", linestyle="--" if label.startswith("stage") else ":", linewidth=1)
-        ax.annotate(label, (step, 1), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points")
+        offset = (3, -12 * (row + 1))
+        ax.annotate(label, (step, 1), xycoords=("data", "axes fraction"), xytext=offset, textcoords="offset points")
     stages = sorted({r["stage"] for r in recs})
     ax.set_title(f"{name or run_name(log_path)}: training loss, stage {' + '.join(map(str, stages))}")
     ax.set_xlabel("iteration")
