@@ -37,19 +37,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.dis import dis_both_ways
 from ..data.video import read_video
 from ..model import STVUN, WindowState
 from ..model.ops.warp import backward_warp, flow_to_time, warp_to_time
 from .__main__ import folder_name, parse_degradations
-from .methods import DisInterpolation, Method, ModelMethod, upscale_bicubic
-from .protocol import evaluate
+from .methods import BicubicFlow, Method, ModelMethod, Sequential
+from .protocol import BASELINES, evaluate
 
 VARIANTS = ("dis-lr", "dis-hr", "occlusion", "ensemble", "seq-net")
-
-
-def _hwc(x: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(x.detach().float().cpu().permute(1, 2, 0).numpy())
 
 
 def _to_lr_flow(flow: np.ndarray, height: int, width: int) -> torch.Tensor:
@@ -57,6 +52,19 @@ def _to_lr_flow(flow: np.ndarray, height: int, width: int) -> torch.Tensor:
     ratio = flow.shape[1] / width
     small = cv2.resize(flow, (width, height), interpolation=cv2.INTER_AREA) / ratio
     return torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].float()
+
+
+def occlusion_warp_to_time(
+    x3: torch.Tensor, x4: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor, blend: str
+) -> torch.Tensor:
+    """Eq. 5/6 with occlusion weights (the ``occlusion`` variant; ``blend`` is ignored): (1 - t, t)
+    times exp(-forward-backward residual) of the other side's sample, normalised."""
+    f_t3, f_t4 = flow_to_time(f34, f43, t)
+    lost3 = (f34 + backward_warp(f43, f34)).norm(dim=1, keepdim=True)  # X3 points gone in X4
+    lost4 = (f43 + backward_warp(f34, f43)).norm(dim=1, keepdim=True)
+    w3 = (1 - t) * torch.exp(-backward_warp(lost4, f_t4))
+    w4 = t * torch.exp(-backward_warp(lost3, f_t3))
+    return (w3 * backward_warp(x3, f_t3) + w4 * backward_warp(x4, f_t4)) / (w3 + w4)
 
 
 class _Centres:
@@ -86,18 +94,17 @@ class _Variant(ModelMethod):
 
     def prepare(self, window: torch.Tensor) -> Any:
         if self.variant in ("dis-lr", "dis-hr"):
-            s = self.model.scale
-            if self.variant == "dis-lr":
-                first, second = (upscale_bicubic(window[i], s) for i in (3, 4))
-            else:
+            if self.variant == "dis-lr":  # the bicubic+DIS baseline's flows
+                dis = BicubicFlow(self.model.scale).prepare(window)
+            else:  # the sequential baseline's flows
                 _, c3, c4 = self._centres(window)
-                first, second = _hwc(c3[0]), _hwc(c4[0])
+                dis = Sequential().pair(c3[0], c4[0])
             h, w = window.shape[-2:]
-            flows = tuple(_to_lr_flow(f, h, w).to(self.device) for f in dis_both_ways(first, second))
+            flows = tuple(_to_lr_flow(f, h, w).to(self.device) for f in (dis.flow_fs, dis.flow_sf))
             return self.model.encode_window(window[None].to(self.device, self.dtype), flows=flows)
         if self.variant == "ensemble":
             state, c3, c4 = self._centres(window)
-            return state, DisInterpolation.between(_hwc(c3[0]), _hwc(c4[0]))
+            return state, Sequential().pair(c3[0], c4[0])
         if self.variant == "seq-net":
             state, c3, c4 = self._centres(window)
             s, (h, w) = self.model.scale, window.shape[-2:]
@@ -109,27 +116,13 @@ class _Variant(ModelMethod):
         if self.variant == "ensemble":
             joint, sequential = state
             out = super().frame(joint, t)
-            return out if t == 0 else (out + torch.from_numpy(sequential.at(t)).permute(2, 0, 1)) / 2
+            return out if t == 0 else (out + Sequential().frame(sequential, t)) / 2
         if self.variant == "seq-net":
             c3, c4, (f34, f43) = state
             return (c3 if t == 0 else warp_to_time(c3, c4, f34, f43, t, "linear"))[0].clamp(0, 1).float().cpu()
-        if self.variant == "occlusion" and t > 0:
-            return self._occlusion_frame(state, t)
+        if self.variant == "occlusion":
+            return self.model.synthesize(state, t, warp=occlusion_warp_to_time)[0].float().cpu()
         return super().frame(state, t)
-
-    def _occlusion_frame(self, state: WindowState, t: float) -> torch.Tensor:
-        x3 = torch.cat(state.feats3 + [state.lr3], dim=1)
-        x4 = torch.cat(state.feats4 + [state.lr4], dim=1)
-        f34, f43 = state.f34, state.f43
-        f_t3, f_t4 = flow_to_time(f34, f43, t)
-        lost3 = (f34 + backward_warp(f43, f34)).norm(dim=1, keepdim=True)  # X3 points gone in X4
-        lost4 = (f43 + backward_warp(f34, f43)).norm(dim=1, keepdim=True)
-        w3 = (1 - t) * torch.exp(-backward_warp(lost4, f_t4))
-        w4 = t * torch.exp(-backward_warp(lost3, f_t3))
-        blended = (w3 * backward_warp(x3, f_t3) + w4 * backward_warp(x4, f_t4)) / (w3 + w4)
-        *feats, lr = blended.split([f.shape[1] for f in state.feats3] + [3], dim=1)
-        _, residual = self.model.decoder([f.to(self.model.compute_dtype) for f in feats], state.centre_decoded)
-        return self.model._crop(self.model.base(lr) + residual, state, True)[0].float().cpu()
 
 
 def variants(model: STVUN, names: list[str], device: str | torch.device = "cpu") -> list[Method]:
@@ -143,13 +136,12 @@ def variants(model: STVUN, names: list[str], device: str | torch.device = "cpu")
 def summary_table(results: list[dict]) -> str:
     """Markdown: in-between PSNR-Y of every method per clip and degradation, and its margin over
     the best baseline (bicubic+blend, bicubic+DIS, sequential)."""
-    baselines = ("bicubic+blend", "bicubic+DIS", "sequential")
-    methods = [m for m in results[0]["methods"] if m not in baselines]
+    methods = [m for m in results[0]["methods"] if m not in BASELINES]
     head = "| clip | LR | best baseline | " + " | ".join(methods) + " |"
     lines = [head, "|" + "---|" * (3 + len(methods))]
     for r in results:
         psnr = {name: m["intermediate"]["psnr_y"] for name, m in r["methods"].items()}
-        best = max(baselines, key=lambda b: psnr[b])
+        best = max(BASELINES, key=lambda b: psnr[b])
         cells = [f"{psnr[m]:.2f} ({psnr[m] - psnr[best]:+.2f})" for m in methods]
         cfg = r["config"]
         lines.append(f"| {cfg['clip']} | {cfg['degradation']} | {best} {psnr[best]:.2f} | " + " | ".join(cells) + " |")
@@ -190,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         result["config"] |= {"clip": args.name, "model": args.model}
         (args.out / f"{args.name}_{folder_name(degradation)}.json").write_text(json.dumps(result, indent=1))
-    results = [json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))]
-    (args.out / "summary.md").write_text(summary_table(results))
-    print(summary_table(results))
+    table = summary_table([json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))])
+    (args.out / "summary.md").write_text(table)
+    print(table)
     return 0
 
 

@@ -130,7 +130,7 @@ class Sequential:
 
     def pair(self, centre3: torch.Tensor, centre4: torch.Tensor) -> DisInterpolation:
         """State from two consecutive model centre frames ``(3, H, W)`` in [0, 1]."""
-        hwc = (np.ascontiguousarray(c.float().cpu().permute(1, 2, 0).numpy()) for c in (centre3, centre4))
+        hwc = (np.ascontiguousarray(c.detach().float().cpu().permute(1, 2, 0).numpy()) for c in (centre3, centre4))
         return DisInterpolation.between(*hwc)
 
     def frame(self, state: DisInterpolation, t: float) -> torch.Tensor:

@@ -8,7 +8,7 @@ benchmarks all build on this split.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
 import torch
@@ -90,6 +90,10 @@ def upsample_aligned(x: torch.Tensor, scale: int) -> torch.Tensor:
     padded = F.pad(x, (0, 1, 0, 1), mode="replicate")
     up = F.interpolate(padded, size=(h * scale + 1, w * scale + 1), mode="bilinear", align_corners=True)
     return up[..., : h * scale, : w * scale]
+
+
+#: Eq. 5/6's signature: ``(x3, x4, f34, f43, t, blend) -> blended`` (see :func:`warp_to_time`).
+TimeWarp = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float | torch.Tensor, str], torch.Tensor]
 
 
 class STVUN(nn.Module):
@@ -206,11 +210,13 @@ class STVUN(nn.Module):
             width=w,
         )
 
-    def _warp_to_time(self, state: WindowState, t: float | torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    def _warp_to_time(
+        self, state: WindowState, t: float | torch.Tensor, warp: TimeWarp = warp_to_time
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Features and LR frame at time t, warped from X3 and X4 and blended (``config.time_blend``)."""
         # One warp per side for all levels and the LR frame together; with bf16 features and an
         # fp32 frame the concatenation promotes to fp32, the format the warp samples in anyway.
-        blended = warp_to_time(
+        blended = warp(
             torch.cat(state.feats3 + [state.lr3], dim=1),
             torch.cat(state.feats4 + [state.lr4], dim=1),
             state.f34,
@@ -226,17 +232,21 @@ class STVUN(nn.Module):
         out = _from_model_range(hr[..., : state.height * self.scale, : state.width * self.scale])
         return out.clamp(0.0, 1.0) if clamp else out
 
-    def synthesize(self, state: WindowState, t: float | torch.Tensor = 0.0, clamp: bool = True) -> torch.Tensor:
+    def synthesize(
+        self, state: WindowState, t: float | torch.Tensor = 0.0, clamp: bool = True, warp: TimeWarp = warp_to_time
+    ) -> torch.Tensor:
         """The HR frame at time t in [0, 1) between X3 and X4; t = 0 is the centre frame.
 
-        t may be a per-sample tensor of shape (B, 1, 1, 1) (used in training).
+        t may be a per-sample tensor of shape (B, 1, 1, 1) (used in training). ``warp`` is Eq. 5/6
+        (:func:`~vsstvun.model.ops.warp.warp_to_time`); evaluation ablations pass another blend
+        with the same signature.
         """
         if not isinstance(t, torch.Tensor):
             if not 0.0 <= t < 1.0:
                 raise ValueError(f"t must be in [0, 1), got {t}")
             if t == 0.0:
                 return self._crop(state.centre, state, clamp)
-        feats, lr = self._warp_to_time(state, t)
+        feats, lr = self._warp_to_time(state, t, warp)
         _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], state.centre_decoded)
         return self._crop(self.base(lr) + residual, state, clamp)
 
