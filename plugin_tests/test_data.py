@@ -287,6 +287,16 @@ def test_build_training_set(tmp_path: Path) -> None:
     assert batch["lr"].shape == (6, 8, 3, 8, 8) and batch["hr_t"].shape == (6, 1, 3, 32, 32)
     assert float(batch["ts"].min()) > 0 and float(batch["ts"].max()) < 1
 
+    # The validation split: same sources and mix, reproducible, never one of the training windows
+    # (which still come from their original stream), whatever the training set's length.
+    val = ds.validation_split(4)
+    assert len(val) == 4 and val.sources == ds.sources and val.weights.tolist() == ds.weights.tolist()
+    assert torch.equal(val[2]["lr"], ds.validation_split(9)[2]["lr"])
+    longer = build_training_set([tmp_path / "clip", tmp_path / "still.png", tmp_path / "photos"], cfg, length=40)
+    train_lr = [longer[i]["lr"] for i in range(40)]
+    assert not any(torch.equal(val[i]["lr"], t) for i in range(4) for t in train_lr)
+    assert torch.equal(ds[1]["lr"], batch["lr"][1])
+
 
 def test_faster_motion_range_moves_further() -> None:
     fast = MotionRange().faster(4)

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 import torch
 
+from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
-from vsstvun.train.plot import events, label_rows, plot_log, run_name
+from vsstvun.train.plot import events, label_rows, plot_log, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
+from vsstvun.train.validate import ValidationSet, validate
 
 
 def _batches(n: int, seed: int = 0, scale: int = 4, lr_side: int = 16):
@@ -220,6 +222,49 @@ def test_reset_flow_restarts_only_the_flow_net(tmp_path):
     assert torch.allclose(got["encoder.conv.0.bias"], ref["encoder.conv.0.bias"], atol=1e-3)
 
 
+def _luma_offset_psnr(offset: float) -> float:
+    """PSNR-Y (dB) of an image against itself plus ``offset`` on every RGB channel."""
+    return -20 * np.log10(offset * (65.481 + 128.553 + 24.966) / 255)
+
+
+def test_validation_scores_the_centre_and_in_between_frames_against_bicubic():
+    torch.manual_seed(0)
+    model = build_model("lite", 4).eval()
+    batches = _batches(2, lr_side=24)
+    with torch.no_grad():
+        for b in batches:
+            state = model.encode_window(b["lr"][:, :7])
+            b["hr_centre"] = model.synthesize(state, 0.0) + 0.01
+            b["hr_t"] = model.synthesize(state, b["ts"].view(-1, 1, 1, 1))[:, None] + 0.02
+    val = ValidationSet.build(batches, 4)
+    model.train()
+    scores = validate(model, val)
+    assert model.training  # the mode it found
+    assert scores["val_centre"] == pytest.approx(_luma_offset_psnr(0.01), abs=1e-3)
+    assert scores["val_between"] == pytest.approx(_luma_offset_psnr(0.02), abs=1e-3)
+    assert scores["val_centre_gain"] == pytest.approx(scores["val_centre"] - val.bicubic_centre, abs=1e-3)
+    assert scores["val_between_gain"] == pytest.approx(scores["val_between"] - val.bicubic_between, abs=1e-3)
+    # The baselines: grid-aligned bicubic of X3 at t = 0, of the X3/X4 blend in between.
+    for b in batches:
+        x3, x4, t = b["lr"][:, 3], b["lr"][:, 4], b["ts"].view(-1, 1, 1, 1)
+        up = [torch.from_numpy(upscale_bicubic(x, 4)).permute(2, 0, 1) for x in (1 - t) * x3 + t * x4]
+        b["hr_t"] = torch.stack(up)[:, None] + 0.01
+        b["hr_centre"] = torch.stack([torch.from_numpy(upscale_bicubic(x, 4)).permute(2, 0, 1) for x in x3]) + 0.02
+    val = ValidationSet.build(batches, 4)
+    assert val.bicubic_between == pytest.approx(_luma_offset_psnr(0.01), abs=1e-3)
+    assert val.bicubic_centre == pytest.approx(_luma_offset_psnr(0.02), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_training_validates_at_the_start_and_at_each_save(tmp_path):
+    val = ValidationSet.build(_batches(1, seed=7), 4)
+    train(_cfg(tmp_path, stage2_iters=1), _batches(5), val)  # stops at step 3 ...
+    train(_cfg(tmp_path), _batches(5)[3:], val)  # ... resumes (no step-0 score) to step 5
+    scored = [(r["step"], r["stage"]) for r in _log(tmp_path) if "val_centre" in r]
+    assert scored == [(0, 1), (2, 1), (3, 2), (4, 2), (5, 2)]
+    assert [r["step"] for r in _log(tmp_path) if "loss" in r] == [1, 2, 3, 4, 5]
+
+
 def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
 
     recs = [
@@ -238,6 +283,16 @@ def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
     assert run_name(tmp_path / "lite_x2_flow_log.jsonl") == "lite_x2_flow"
     out = plot_log(log, tmp_path / "loss.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Validation records: a second axis; a step rescored after a resume keeps its last score.
+    val = [
+        {"step": 0, "stage": 1, "elapsed_s": 0.1, "val_centre_gain": 0.5, "val_between_gain": -0.2},
+        {"step": 50, "stage": 2, "elapsed_s": 9.0, "val_centre_gain": 0.7, "val_between_gain": 0.1},
+        {"step": 50, "stage": 2, "elapsed_s": 0.2, "val_centre_gain": 0.8, "val_between_gain": 0.1},
+    ]
+    assert validation_points(val, "val_centre_gain") == [(0, 0.5), (50, 0.8)]
+    log.write_text("".join(json.dumps(r) + "\n" for r in [val[0], *recs, *val[1:]]))
+    before = out.read_bytes()
+    assert plot_log(log, out).read_bytes() != before
 
 
 def test_close_event_labels_step_down():

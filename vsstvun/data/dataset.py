@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 
 WINDOW = 8
 CENTRE = 3
+#: Random stream of :meth:`STVUNDataset.validation_split` (training draws from stream 0).
+VALIDATION_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -260,10 +262,19 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         self.sources, self.cfg, self.length, self.seed = list(sources), cfg, length, seed
         self.weights = w / w.sum()
         self.epoch = 0
+        #: Random stream: 0 for training; a validation split draws from its own (see below).
+        self.stream = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Draw a different (but still reproducible) set of samples."""
         self.epoch = epoch
+
+    def validation_split(self, length: int) -> STVUNDataset:
+        """``length`` windows from the same sources, mix and degradations, drawn from a random
+        stream of their own: never one of this dataset's windows, whatever its length or epoch."""
+        val = STVUNDataset(self.sources, self.cfg, length, self.seed, self.weights)
+        val.stream = VALIDATION_STREAM
+        return val
 
     def __len__(self) -> int:
         return self.length
@@ -271,7 +282,9 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         if not 0 <= index < self.length:
             raise IndexError(index)
-        rng = np.random.default_rng([self.seed, self.epoch, index])
+        # The training stream keeps its original key, so runs from before the split draw the same.
+        key = [self.seed, self.epoch, index] + ([self.stream] if self.stream else [])
+        rng = np.random.default_rng(key)
         source = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
         frames, ts = source.sample(rng)
         if self.cfg.augment:

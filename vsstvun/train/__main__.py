@@ -31,6 +31,7 @@ from ..data.synthetic import MotionRange
 from ..model.config import FLOW_UPSAMPLES
 from .loop import TrainConfig, train
 from .losses import LossWeights
+from .validate import ValidationSet
 
 
 def _args() -> argparse.Namespace:
@@ -97,6 +98,12 @@ def _args() -> argparse.Namespace:
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
     p.add_argument("--save-every", type=int, default=100)
     p.add_argument(
+        "--val",
+        type=int,
+        default=16,
+        help="validation windows (same sources and mix, never trained on), scored at each save (0 = off)",
+    )
+    p.add_argument(
         "--flow-only",
         action="store_true",
         help="train only the flow net on L_M + teacher flow (use with --init and --stage1-iters 0)",
@@ -160,6 +167,10 @@ def main() -> None:
         drop_last=True,
         persistent_workers=a.workers > 0,
     )
+    val = None
+    if a.val:
+        val_loader = DataLoader(dataset.validation_split(a.val), batch_size=a.batch_size, num_workers=a.workers)
+        val = ValidationSet.build(val_loader, a.scale)
     cfg = TrainConfig(
         out_dir=a.out,
         preset=a.preset,
@@ -192,9 +203,10 @@ def main() -> None:
             "real": a.real,
             "crf": a.crf,
             "codecs": a.codecs,
+            "val": a.val,
         },
     )
-    print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader)}")
+    print(f"training {a.preset} x{a.scale} on {len(sources)} sources -> {train(cfg, loader, val)}")
 
 
 if __name__ == "__main__":

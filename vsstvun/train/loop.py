@@ -2,7 +2,8 @@
 
 Resumable (``last.pt`` holds model, optimiser and step), deterministic for a seed, logs one
 JSON line per logged step to ``log.jsonl`` (plot with ``python -m vsstvun.train.plot``), and
-exports the inference weights as safetensors whenever it saves.
+exports the inference weights as safetensors whenever it saves. Given a validation set, it scores
+every export on it (and a fresh run's starting weights) and logs that as a line of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..model.blocks import init_weights
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from .losses import LossWeights, flow_loss, full_loss, spatial_loss
 from .teacher import dis_flow_lr
+from .validate import ValidationSet, validate
 
 
 @dataclass
@@ -89,8 +91,12 @@ def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]
     return skipped
 
 
-def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
-    """Run (or resume) training on an iterable of collated batches; return the exported weights."""
+def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: ValidationSet | None = None) -> Path:
+    """Run (or resume) training on an iterable of collated batches; return the exported weights.
+
+    With ``val``, each save (and step 0 of a fresh run) logs ``val_*`` PSNR-Y records
+    (:func:`vsstvun.train.validate.validate`).
+    """
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
@@ -132,12 +138,23 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
     start = time.monotonic()
     model.train()
     it = _forever(batches)
+
+    def record(stage: int, parts: dict[str, float]) -> None:
+        rec = {"step": step, "stage": stage, "elapsed_s": round(time.monotonic() - start, 1), **parts}
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+
+    def stage_of(s: int) -> int:
+        return 1 if s < cfg.stage1_iters else 2
+
     with (out / "log.jsonl").open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
+        if val is not None and step == 0:
+            record(stage_of(0), validate(model, val))
         while step < total:
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             for g in opt.param_groups:
                 g["lr"] = _lr_at(cfg, step)
-            stage = 1 if step < cfg.stage1_iters else 2
+            stage = stage_of(step)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
                 if stage == 1:
                     loss = spatial_loss(model, batch["lr"], batch["hr_centre"])
@@ -156,18 +173,12 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]]) -> Path:
             bar.update(1)
             if step % cfg.log_every == 0 or step == total:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in parts.items()}, refresh=False)
-                rec = {
-                    "step": step,
-                    "stage": stage,
-                    "lr": _lr_at(cfg, step - 1),
-                    "elapsed_s": round(time.monotonic() - start, 1),
-                    **parts,
-                }
-                log.write(json.dumps(rec) + "\n")
-                log.flush()
+                record(stage, {"lr": _lr_at(cfg, step - 1), **parts})
             out_of_time = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60
             if step % cfg.save_every == 0 or step == total or out_of_time:
                 save()
+                if val is not None:
+                    record(stage, validate(model, val))
             if out_of_time:
                 break
     return export_path(cfg)

@@ -2,6 +2,8 @@
 
 The figure names its run and marks where the loop's stage 1 (L_S) gave way to stage 2 and where
 an interrupted run was resumed (its clock restarts), since a loss curve's jumps usually sit there.
+Validation records (``val_*``, :mod:`vsstvun.train.validate`) go on a second axis as the PSNR-Y
+gain over bicubic, the quantity the evaluation targets are written in.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 CURVES = (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)"), ("L_P", "L_P (px, coarse levels)"))
+VAL_CURVES = (("val_centre_gain", "validation: centre"), ("val_between_gain", "validation: in-between"))
 
 
 def run_name(log_path: Path) -> str:
@@ -72,10 +75,32 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
+    _plot_validation(ax, recs)
     fig.tight_layout()
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
     return out_path
+
+
+def validation_points(recs: list[dict[str, Any]], key: str) -> list[tuple[int, float]]:
+    """``(step, value)`` of a validation key; a step scored twice (a resumed run rescoring the
+    weights it saved) keeps its last value."""
+    return sorted({r["step"]: r[key] for r in recs if key in r}.items())
+
+
+def _plot_validation(ax: Any, recs: list[dict[str, Any]]) -> None:
+    """Validation gains (dB) with their values, on a right-hand axis sharing the iterations."""
+    curves = [(label, validation_points(recs, key)) for key, label in VAL_CURVES]
+    curves = [(label, pts) for label, pts in curves if pts]
+    if not curves:
+        return
+    right = ax.twinx()
+    for (label, pts), (marker, style) in zip(curves, (("o", "-"), ("s", "--")), strict=False):
+        steps, values = zip(*pts, strict=True)
+        right.plot(steps, values, marker=marker, linestyle=style, markersize=3, color="k", alpha=0.8, label=label)
+        right.annotate(f"{values[-1]:+.2f} dB", (steps[-1], values[-1]), xytext=(4, 0), textcoords="offset points")
+    right.set_ylabel("validation PSNR-Y gain over bicubic (dB)")
+    right.legend(loc="lower right")
 
 
 def main() -> None:
