@@ -9,6 +9,7 @@ import torch
 
 from vsstvun.model import PRESETS, ModelConfig, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
+from vsstvun.model.ops.warp import backward_warp
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
 FULL_COUNTS = {"encoder": 444_672, "efst": 340_800, "decoder": 20_722_464, "pwcnet": 9_374_340}
@@ -343,3 +344,32 @@ def test_native_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
     assert not prec.cpu_native_bf16()
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma avx512f avx512_bf16\n")
     assert prec.cpu_native_bf16()
+
+
+def test_align_centre_warps_the_centre_features_to_time_t():
+    torch.manual_seed(0)
+    plain = build_model("lite").eval()
+    aligned = build_model("lite", align_centre=True).eval()
+    aligned.load_state_dict(plain.state_dict())  # the option adds no weights
+    frames = torch.rand(1, 7, 3, 16, 16)
+    pan = torch.tensor([2.0, 0.0]).view(1, 2, 1, 1).expand(1, 2, 16, 16)
+    with torch.no_grad():
+        state = plain.encode_window(frames, flows=(pan, -pan))
+        # Eq. 4 at t = 1/2 with f34 = +2 px, f43 = -2 px: f_t3 = -1/4 * 2 + 1/4 * -2 = -1 px.
+        got = aligned.centre_features_at(state, 0.5)
+        shift = torch.tensor([-1.0, 0.0]).view(1, 2, 1, 1)
+        want = [backward_warp(f, shift.expand_as(f[:, :2]).contiguous()) for f in state.centre_decoded]
+        assert all(torch.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True))
+        assert plain.centre_features_at(state, 0.5) is state.centre_decoded
+        assert not torch.allclose(
+            aligned.synthesize(state, 0.5, clamp=False), plain.synthesize(state, 0.5, clamp=False)
+        )
+        assert torch.equal(aligned.synthesize(state, 0.0), plain.synthesize(state, 0.0))  # the centre frame
+        still = plain.encode_window(frames, flows=(pan * 0, pan * 0))  # no motion: nothing to align
+        assert torch.allclose(
+            aligned.synthesize(still, 0.5, clamp=False), plain.synthesize(still, 0.5, clamp=False), atol=1e-5
+        )
+    saved = aligned.config.to_dict()
+    assert ModelConfig.from_dict(saved).align_centre
+    del saved["align_centre"]  # a file from before the option: trained without it
+    assert not ModelConfig.from_dict(saved).align_centre

@@ -12,7 +12,7 @@ from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
-from vsstvun.train.loop import init_from
+from vsstvun.train.loop import init_from, saved_step
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
 from vsstvun.train.plot import events, label_rows, plot_log, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
@@ -256,13 +256,25 @@ def test_validation_scores_the_centre_and_in_between_frames_against_bicubic():
 
 
 @pytest.mark.slow
-def test_training_validates_at_the_start_and_at_each_save(tmp_path):
+def test_training_validates_the_starting_weights_and_each_save(tmp_path):
     val = ValidationSet.build(_batches(1, seed=7), 4)
-    train(_cfg(tmp_path, stage2_iters=1), _batches(5), val)  # stops at step 3 ...
-    train(_cfg(tmp_path), _batches(5)[3:], val)  # ... resumes (no step-0 score) to step 5
-    scored = [(r["step"], r["stage"]) for r in _log(tmp_path) if "val_centre" in r]
-    assert scored == [(0, 1), (2, 1), (3, 2), (4, 2), (5, 2)]
-    assert [r["step"] for r in _log(tmp_path) if "loss" in r] == [1, 2, 3, 4, 5]
+    a, b = tmp_path / "a", tmp_path / "b"
+    train(_cfg(a, stage2_iters=1), _batches(5), val)  # stops at step 3 ...
+    train(_cfg(a), _batches(5)[3:], val)  # ... resumes to step 5: step 3 is scored already
+    train(_cfg(b, stage2_iters=1), _batches(5))  # without validation to step 3 ...
+    assert saved_step(b) == 3 and saved_step(tmp_path / "none") == 0  # where the caller's batches resume
+    train(_cfg(b), _batches(5)[3:], val)  # ... resumed with it: the resumed weights get a score first
+
+    def scored(run):
+        return [(r["step"], r["stage"]) for r in _log(run) if "val_centre" in r]
+
+    assert scored(a) == [(0, 1), (2, 1), (3, 2), (4, 2), (5, 2)]
+    assert scored(b) == [(3, 2), (4, 2), (5, 2)]
+    assert [r["step"] for r in _log(a) if "loss" in r] == [1, 2, 3, 4, 5]
+    # Same weights, same windows: the same score whichever run computed it.
+    assert [r["val_centre"] for r in _log(a) if r["step"] == 5 and "val_centre" in r] == [
+        r["val_centre"] for r in _log(b) if r["step"] == 5 and "val_centre" in r
+    ]
 
 
 def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):

@@ -7,17 +7,20 @@
 #
 # Usage: scripts/eval_quick.sh [MODEL] [device]   MODEL: lite (default) or lite-clean
 #        MODEL_PATH=FILE scripts/eval_quick.sh NAME   scores a training export under the name NAME
-# Output: results/eval/quick_x4/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
+#        SCALE=2 scripts/eval_quick.sh ...            the x2 model, on a third of the frames (bikes
+#                                                     0-8, cel 0-10, Big Buck Bunny 100-108)
+# Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/quick_clips.sh
 model=${1:-lite}
 device=${2:-cpu}
-out=results/eval/quick_x4/$model
+scale=${SCALE:-4}
+out=results/eval/quick_x$scale/$model
 run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
-    "$python" -m vsstvun.eval --video "$video" --name "$name" --scale 4 --time-factor 2 --crop 4 \
+    "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$scale" --time-factor 2 --crop 4 \
         --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
 }
-for_each_quick_clip
+for_each_quick_clip $((scale == 2 ? 3 : 1))

@@ -65,6 +65,10 @@ def parse_degradation(spec: str) -> Degradation:
 _CODEC_NAMES = {"x264": ("libx264", "h264"), "x265": ("libx265", "hevc"), "mpeg2": ("mpeg2video", "mpeg2video")}
 #: Smallest side handed to an encoder: libx265 corrupts its heap on frames under one 64 px CTU.
 MIN_SIDE = 64
+#: libx265's own minimum: a frame edge-padded to exactly one CTU still encodes differently from
+#: one call to the next (52 px training windows differed by up to 59 levels between identical
+#: calls), so its frames are padded to two CTUs, where repeated calls agree.
+X265_MIN_SIDE = 128
 _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
 
 
@@ -91,7 +95,8 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
 
     Runs in-process through PyAV (FFmpeg's libraries with libx264/libx265): about a hundred times
     faster than two ffmpeg processes per window, which matters when every training sample makes
-    one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` and cropped back;
+    one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` (``X265_MIN_SIDE``
+    for x265) and cropped back;
     BT.709 limited range both ways, so the round trip costs only the codec's and the chroma
     subsampling's loss.
     """
@@ -100,7 +105,8 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) uint8 frames, got {frames.shape} {frames.dtype}")
     n, h, w, _ = frames.shape
-    ph, pw = max(h + h % 2, MIN_SIDE), max(w + w % 2, MIN_SIDE)
+    least = X265_MIN_SIDE if d.kind == "x265" else MIN_SIDE
+    ph, pw = max(h + h % 2, least), max(w + w % 2, least)
     padded = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     yuv = {"dst_colorspace": Colorspace.ITU709, "dst_color_range": ColorRange.MPEG}
     enc = _encoder(d, pw, ph, fps)

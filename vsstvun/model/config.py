@@ -62,6 +62,12 @@ class ModelConfig:
     #: average them whatever t (``full``); ``lite`` was trained with ``linear``, which leans on the
     #: nearer frame, and its weights expect it.
     time_blend: str = "equal"
+    #: Backward-warp the centre pass's decoded features to time t (with Eq. 4's f_t3) before they
+    #: join an in-between pass. The paper feeds them as they are, aligned with X3, so under fast
+    #: motion the decoder has the 7-frame fusion only where it no longer fits, and its in-between
+    #: frames draw on the two warped frames' own features alone (they then hardly beat warping the
+    #: centre frames with classical flow). No weights change: a file trained without it keeps it off.
+    align_centre: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:

@@ -20,7 +20,7 @@ from .config import FLOW_UPSAMPLES, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
-from .ops.warp import warp_to_time
+from .ops.warp import backward_warp, flow_to_time, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
 
@@ -247,8 +247,17 @@ class STVUN(nn.Module):
             if t == 0.0:
                 return self._crop(state.centre, state, clamp)
         feats, lr = self._warp_to_time(state, t, warp)
-        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], state.centre_decoded)
+        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], self.centre_features_at(state, t))
         return self._crop(self.base(lr) + residual, state, clamp)
+
+    def centre_features_at(self, state: WindowState, t: float | torch.Tensor) -> list[torch.Tensor]:
+        """The centre pass's decoded features as an in-between pass takes them: as they are
+        (the paper), or warped from X3 to time t (``config.align_centre``), in one warp."""
+        if not self.config.align_centre:
+            return state.centre_decoded
+        f_t3, _ = flow_to_time(state.f34, state.f43, t)
+        warped = backward_warp(torch.cat(state.centre_decoded, dim=1), f_t3)
+        return list(warped.split([f.shape[1] for f in state.centre_decoded], dim=1))
 
     def warped_lr(self, state: WindowState, t: float | torch.Tensor) -> torch.Tensor:
         """The LR frame at time t obtained by warping alone (target of the flow loss L_M)."""

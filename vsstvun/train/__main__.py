@@ -22,14 +22,14 @@ import argparse
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 
 from ..data.codec import RealSources
 from ..data.dataset import SampleConfig, build_training_set
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
 from ..data.synthetic import MotionRange
 from ..model.config import FLOW_UPSAMPLES
-from .loop import TrainConfig, train
+from .loop import TrainConfig, saved_step, train
 from .losses import LossWeights
 from .validate import ValidationSet
 
@@ -129,6 +129,12 @@ def _args() -> argparse.Namespace:
         help="run the flow net on LR frames upsampled by this (default: the preset's)",
     )
     p.add_argument(
+        "--align-centre",
+        action="store_true",
+        default=None,
+        help="warp the centre pass's decoded features to each in-between time (ModelConfig.align_centre)",
+    )
+    p.add_argument(
         "--freeze-flow",
         action="store_true",
         help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)",
@@ -159,8 +165,10 @@ def main() -> None:
         synthetic_fraction=a.synthetic_fraction,
         cel_fraction=a.cel_fraction,
     )
+    # A resumed run goes on with the windows that were next, not the first ones again.
+    done = saved_step(a.out) * a.batch_size
     loader = DataLoader(
-        dataset,
+        Subset(dataset, range(done, len(dataset))),
         batch_size=a.batch_size,
         shuffle=False,
         num_workers=a.workers,
@@ -191,6 +199,7 @@ def main() -> None:
         reset_flow=a.reset_flow,
         freeze_flow=a.freeze_flow,
         flow_upsample=a.flow_upsample,
+        align_centre=a.align_centre,
         data={
             "sources": [str(p) for p in sources],
             "patch": a.patch,

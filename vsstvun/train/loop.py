@@ -59,6 +59,9 @@ class TrainConfig:
     #: Override the preset's ``ModelConfig.flow_upsample`` (None = the preset's); the exported
     #: file records the value used.
     flow_upsample: int | None = None
+    #: Override the preset's ``ModelConfig.align_centre`` (None = the preset's); the exported
+    #: file records the value used. It adds no weights, so a run may switch it on when resuming.
+    align_centre: bool | None = None
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -91,11 +94,29 @@ def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]
     return skipped
 
 
+def saved_step(out_dir: Path) -> int:
+    """The step a run folder's ``last.pt`` resumes from (0 without one): the caller of
+    :func:`train` passes the batches from that step on."""
+    ckpt = Path(out_dir) / "last.pt"
+    return int(torch.load(ckpt, map_location="cpu", weights_only=True)["step"]) if ckpt.is_file() else 0
+
+
+def validated_steps(log_path: Path) -> set[int]:
+    """Steps an existing log already holds a validation record for."""
+    if not log_path.is_file():
+        return set()
+    recs = (json.loads(line) for line in log_path.read_text().splitlines() if line.strip())
+    return {r["step"] for r in recs if "val_centre" in r}
+
+
 def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: ValidationSet | None = None) -> Path:
     """Run (or resume) training on an iterable of collated batches; return the exported weights.
 
-    With ``val``, each save (and step 0 of a fresh run) logs ``val_*`` PSNR-Y records
-    (:func:`vsstvun.train.validate.validate`).
+    A resumed run takes ``batches`` as the ones after its saved step (:func:`saved_step`).
+
+    With ``val``, each save logs ``val_*`` PSNR-Y records
+    (:func:`vsstvun.train.validate.validate`), and so do the starting weights when the log has
+    no score for them yet (a fresh run, or one resumed from before validation was on).
     """
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +124,9 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     device = torch.device(cfg.device)
     if cfg.flow_only and cfg.freeze_flow:
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
-    overrides = {} if cfg.flow_upsample is None else {"flow_upsample": cfg.flow_upsample}
+    overrides = {
+        k: v for k, v in (("flow_upsample", cfg.flow_upsample), ("align_centre", cfg.align_centre)) if v is not None
+    }
     model = build_model(cfg.preset, cfg.scale, **overrides).to(device)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
@@ -147,9 +170,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     def stage_of(s: int) -> int:
         return 1 if s < cfg.stage1_iters else 2
 
-    with (out / "log.jsonl").open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
-        if val is not None and step == 0:
-            record(stage_of(0), validate(model, val))
+    log_path = out / "log.jsonl"
+    unscored = val is not None and step not in validated_steps(log_path)
+    with log_path.open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
+        if unscored:  # the starting weights: a fresh run's, or those of a run resumed from before --val
+            record(stage_of(max(step - 1, 0)), validate(model, val))
         while step < total:
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             for g in opt.param_groups:
