@@ -3,7 +3,8 @@
 Resumable (``last.pt`` holds model, optimiser and step), deterministic for a seed, logs one
 JSON line per logged step to ``log.jsonl`` (plot with ``python -m vsstvun.train.plot``), and
 exports the inference weights as safetensors whenever it saves. Given a validation set, it scores
-every export on it (and a fresh run's starting weights) and logs that as a line of its own.
+every export on it (and starting weights the log has no score for) and logs that as a line of
+its own.
 """
 
 from __future__ import annotations
