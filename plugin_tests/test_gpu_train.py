@@ -53,4 +53,6 @@ def test_gpu_train_tiny_runs_from_a_pack(tmp_path: Path) -> None:
         assert 0 < export.stat().st_size < 16 * 2**20
         data = json.loads((tmp_path / "out" / run / "config.json").read_text())
         assert data["data"]["real"] == 0.6 and any(s.startswith("cel:") for s in data["data"]["sources"])
-    assert np.isfinite(json.loads((tmp_path / "out/base_x4/log.jsonl").read_text().splitlines()[-1])["loss"])
+    recs = [json.loads(line) for line in (tmp_path / "out/base_x4/log.jsonl").read_text().splitlines()]
+    assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])
+    assert [r["step"] for r in recs if "val_centre" in r] == [0, 2]  # validation curve: start and end

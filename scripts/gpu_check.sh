@@ -17,10 +17,11 @@ status=0
 
 if [ -d .whl ]; then
     missing=()
-    for pkg in vapoursynth vsutil safetensors tqdm numpy pytest cupy; do
-        "$PY" -c "import $pkg" 2>/dev/null || missing+=("$pkg")
+    # module=package for each import whose wheel gpu_pack.sh fetched
+    for mod_pkg in vapoursynth vsutil safetensors tqdm numpy pytest cv2=opencv-python-headless matplotlib av \
+        cupy=cupy-cuda13x; do
+        "$PY" -c "import ${mod_pkg%%=*}" 2>/dev/null || missing+=("${mod_pkg#*=}")
     done
-    [[ " ${missing[*]} " == *" cupy "* ]] && missing=("${missing[@]/cupy/cupy-cuda13x}")
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing offline from .whl/: ${missing[*]}"
         "$PY" -m pip install --no-index --find-links .whl "${missing[@]}" || status=1

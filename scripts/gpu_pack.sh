@@ -7,8 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-# Runtime deps without torch (there already), test deps, and CuPy in case that image lacks it.
-reqs=(vapoursynth vsutil safetensors tqdm numpy pytest "cupy-cuda13x>=13.6" "$@")
+# Runtime deps without torch (there already), test deps, the train extra's modules that the bench
+# and scripts/gpu_train.sh import (OpenCV, matplotlib, PyAV for the codec round trip), and CuPy in
+# case that image lacks it.
+reqs=(vapoursynth vsutil safetensors tqdm numpy pytest opencv-python-headless matplotlib av "cupy-cuda13x>=13.6" "$@")
 "$PY" -m pip download --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
     -d .whl "${reqs[@]}"

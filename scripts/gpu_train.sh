@@ -8,8 +8,9 @@
 #   scripts/pack_train_data.sh            # here, once: writes .traindata/
 #   OUT=/some/dir scripts/gpu_train.sh    # there, in the source tree (python3 with torch + OpenCV)
 #
-# Without ffmpeg (the GPU image has none) the real-source windows get blur jitter and noise but
-# no codec round trip. The iteration counts are sized for about 10 it/s; slower, --max-minutes
+# The codec round trip runs in-process through PyAV (scripts/gpu_pack.sh carries its wheel);
+# where PyAV does not import, the real-source windows get blur jitter and noise only. Each run
+# scores its exports on 16 validation windows (train --val), so its log carries the curve. The iteration counts are sized for about 10 it/s; slower, --max-minutes
 # cuts the cosine schedule short. GPU_TRAIN_TINY=1: a few iterations on the CPU (the test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,13 +22,13 @@ export PYTHONPATH=$PWD
 mapfile -t specs < <($py -m vsstvun.data.pack --list "$data")
 sources=()
 for s in "${specs[@]}"; do sources+=(--source "$s"); done
-codecs=()  # the tiny run goes without them too, as on the GPU image
-if [ "${GPU_TRAIN_TINY:-0}" != 1 ] && command -v ffmpeg >/dev/null; then codecs=(x264 x265 mpeg2); fi
+codecs=()  # the tiny run goes without them
+if [ "${GPU_TRAIN_TINY:-0}" != 1 ] && $py -c "import av" 2>/dev/null; then codecs=(x264 x265 mpeg2); fi
 
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale preset init stage1 stage2 minutes patch
     plan=("lite_x4 4 lite - 1 1 1 32" "lite_x2 2 lite - 0 1 1 32" "base_x4 4 base - 1 1 1 32")
-    common=(--batch-size 2 --device cpu --workers 0 --save-every 1000)
+    common=(--batch-size 2 --device cpu --workers 0 --save-every 1000 --val 2)
 else
     w=vsstvun/weights
     plan=(
