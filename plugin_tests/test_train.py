@@ -12,9 +12,9 @@ from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
-from vsstvun.train.loop import init_from, saved_step
+from vsstvun.train.loop import init_from, model_overrides, saved_step
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
-from vsstvun.train.plot import events, label_rows, plot_log, run_name, validation_points
+from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
 from vsstvun.train.validate import ValidationSet, validate
 
@@ -277,6 +277,22 @@ def test_training_validates_the_starting_weights_and_each_save(tmp_path):
     ]
 
 
+def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
+    saved = {"config": json.dumps(build_model("lite", align_centre=True).config.to_dict())}
+    assert model_overrides(_cfg(tmp_path), None) == {}
+    assert model_overrides(_cfg(tmp_path, flow_upsample=4), None) == {"flow_upsample": 4}
+    # Resumed: a flag left out keeps the run's own value; one given wins.
+    assert model_overrides(_cfg(tmp_path), saved) == {"flow_upsample": 2, "align_centre": True}
+    assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
+
+
+@pytest.mark.slow
+def test_resuming_without_the_flag_keeps_align_centre(tmp_path):
+    train(_cfg(tmp_path, stage2_iters=1, align_centre=True), _batches(5))
+    out = train(_cfg(tmp_path), _batches(5)[3:])
+    assert load_checkpoint(out).config.align_centre
+
+
 def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
 
     recs = [
@@ -303,8 +319,20 @@ def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
     ]
     assert validation_points(val, "val_centre_gain") == [(0, 0.5), (50, 0.8)]
     log.write_text("".join(json.dumps(r) + "\n" for r in [val[0], *recs, *val[1:]]))
-    before = out.read_bytes()
-    assert plot_log(log, out).read_bytes() != before
+    assert plot_log(log, out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert plot_validation(ax, recs) is None  # no validation records: no second axis
+    right = plot_validation(ax, val)
+    assert len(fig.axes) == 2 and right.get_ylabel().endswith("(dB)")
+    centre, between = right.get_lines()
+    assert list(centre.get_xdata()) == [0, 50] and list(centre.get_ydata()) == [0.5, 0.8]
+    assert list(between.get_ydata()) == [-0.2, 0.1]
+    plt.close(fig)
 
 
 def test_close_event_labels_step_down():

@@ -65,9 +65,10 @@ def parse_degradation(spec: str) -> Degradation:
 _CODEC_NAMES = {"x264": ("libx264", "h264"), "x265": ("libx265", "hevc"), "mpeg2": ("mpeg2video", "mpeg2video")}
 #: Smallest side handed to an encoder: libx265 corrupts its heap on frames under one 64 px CTU.
 MIN_SIDE = 64
-#: libx265's own minimum: a frame edge-padded to exactly one CTU still encodes differently from
-#: one call to the next (52 px training windows differed by up to 59 levels between identical
-#: calls), so its frames are padded to two CTUs, where repeated calls agree.
+#: This project's minimum for libx265: a frame edge-padded to one CTU still encoded differently
+#: from one call to the next (52 px training windows differed by up to 59 levels between
+#: identical calls; likely a read of uninitialised memory inside x265), and at two CTUs repeated
+#: calls agree (plugin_tests/test_codec.py checks it).
 X265_MIN_SIDE = 128
 _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
 

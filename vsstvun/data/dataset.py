@@ -271,7 +271,11 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
 
     def validation_split(self, length: int) -> STVUNDataset:
         """``length`` windows from the same sources, mix and degradations, drawn from a random
-        stream of their own: never one of this dataset's windows, whatever its length or epoch."""
+        stream of their own, independent of this dataset's draws whatever its length or epoch.
+
+        Not held-out data: a video window may overlap training windows of the same frames, and
+        photo and cel scenes reuse the same pictures in new compositions. It measures how well a
+        run fits its own distribution on fixed draws; held-out clips are the evaluation's job."""
         val = STVUNDataset(self.sources, self.cfg, length, self.seed, self.weights)
         val.stream = VALIDATION_STREAM
         return val

@@ -101,7 +101,7 @@ def _args() -> argparse.Namespace:
         "--val",
         type=int,
         default=16,
-        help="validation windows (same sources and mix, never trained on), scored at each save (0 = off)",
+        help="validation windows (same sources and mix, own random stream), scored at each save (0 = off)",
     )
     p.add_argument(
         "--flow-only",

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from ..model import build_model
 from ..model.blocks import init_weights
 from ..model.checkpoint import load_checkpoint, save_checkpoint
+from ..model.config import ModelConfig
 from .losses import LossWeights, flow_loss, full_loss, spatial_loss
 from .teacher import dis_flow_lr
 from .validate import ValidationSet, validate
@@ -43,7 +44,8 @@ class TrainConfig:
     weights: LossWeights = field(default_factory=LossWeights)
     log_every: int = 10
     save_every: int = 100
-    #: Stop (after saving) once this many minutes have passed; 0 = no limit.
+    #: Stop (after saving) once this many minutes of training have passed (validation not
+    #: counted); 0 = no limit.
     max_minutes: float = 0.0
     #: Weights to start from (e.g. the x4 model when training x2); tensors whose shape differs are skipped.
     init: Path | None = None
@@ -103,11 +105,34 @@ def saved_step(out_dir: Path) -> int:
 
 
 def validated_steps(log_path: Path) -> set[int]:
-    """Steps an existing log already holds a validation record for."""
+    """Steps an existing log already holds a validation record for (a line cut short by a crash
+    is skipped, not fatal)."""
     if not log_path.is_file():
         return set()
-    recs = (json.loads(line) for line in log_path.read_text().splitlines() if line.strip())
-    return {r["step"] for r in recs if "val_centre" in r}
+    steps = set()
+    for line in log_path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "val_centre" in rec:
+            steps.add(rec["step"])
+    return steps
+
+
+#: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
+MODEL_OVERRIDES = ("flow_upsample", "align_centre")
+
+
+def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
+    """The preset fields a run changes: those given in ``cfg``, and on resume (``saved`` is the
+    ``last.pt`` contents) the run's own values for those left unset, so leaving a flag out
+    when resuming never quietly changes the model a run trains."""
+    before = ModelConfig.from_dict(json.loads(saved["config"])) if saved and "config" in saved else None
+    chosen = {k: getattr(cfg, k) for k in MODEL_OVERRIDES}
+    if before is not None:
+        chosen = {k: getattr(before, k) if v is None else v for k, v in chosen.items()}
+    return {k: v for k, v in chosen.items() if v is not None}
 
 
 def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: ValidationSet | None = None) -> Path:
@@ -125,18 +150,15 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     device = torch.device(cfg.device)
     if cfg.flow_only and cfg.freeze_flow:
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
-    overrides = {
-        k: v for k, v in (("flow_upsample", cfg.flow_upsample), ("align_centre", cfg.align_centre)) if v is not None
-    }
-    model = build_model(cfg.preset, cfg.scale, **overrides).to(device)
+    ckpt = out / "last.pt"
+    saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
+    model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
     params = model.pwcnet.parameters() if cfg.flow_only else [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr)
-    ckpt = out / "last.pt"
     step = 0
-    if ckpt.is_file():
-        saved = torch.load(ckpt, map_location=device, weights_only=True)
+    if saved is not None:
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optim"])
         step = int(saved["step"])
@@ -153,9 +175,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
 
     def save() -> None:
-        torch.save(
-            {"model": model.state_dict(), "optim": opt.state_dict(), "step": step, "rng": torch.get_rng_state()}, ckpt
-        )
+        state = {"model": model.state_dict(), "optim": opt.state_dict(), "step": step, "rng": torch.get_rng_state()}
+        torch.save(state | {"config": json.dumps(model.config.to_dict())}, ckpt)
         save_checkpoint(model, export_path(cfg), half=True, extra={"train_step": str(step)})
 
     total = cfg.stage1_iters + cfg.stage2_iters
@@ -171,11 +192,19 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     def stage_of(s: int) -> int:
         return 1 if s < cfg.stage1_iters else 2
 
+    val_s = 0.0  # time spent validating, left out of the --max-minutes budget
+
+    def score(stage: int) -> None:
+        nonlocal val_s
+        t0 = time.monotonic()
+        record(stage, validate(model, val))
+        val_s += time.monotonic() - t0
+
     log_path = out / "log.jsonl"
     unscored = val is not None and step not in validated_steps(log_path)
     with log_path.open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
         if unscored:  # the starting weights: a fresh run's, or those of a run resumed from before --val
-            record(stage_of(max(step - 1, 0)), validate(model, val))
+            score(stage_of(max(step - 1, 0)))
         while step < total:
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             for g in opt.param_groups:
@@ -200,11 +229,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             if step % cfg.log_every == 0 or step == total:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in parts.items()}, refresh=False)
                 record(stage, {"lr": _lr_at(cfg, step - 1), **parts})
-            out_of_time = cfg.max_minutes > 0 and time.monotonic() - start > cfg.max_minutes * 60
+            out_of_time = cfg.max_minutes > 0 and time.monotonic() - start - val_s > cfg.max_minutes * 60
             if step % cfg.save_every == 0 or step == total or out_of_time:
                 save()
                 if val is not None:
-                    record(stage, validate(model, val))
+                    score(stage)
             if out_of_time:
                 break
     return export_path(cfg)

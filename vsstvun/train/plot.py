@@ -75,7 +75,7 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
-    _plot_validation(ax, recs)
+    plot_validation(ax, recs)
     fig.tight_layout()
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
@@ -88,12 +88,13 @@ def validation_points(recs: list[dict[str, Any]], key: str) -> list[tuple[int, f
     return sorted({r["step"]: r[key] for r in recs if key in r}.items())
 
 
-def _plot_validation(ax: Any, recs: list[dict[str, Any]]) -> None:
-    """Validation gains (dB) with their values, on a right-hand axis sharing the iterations."""
+def plot_validation(ax: Any, recs: list[dict[str, Any]]) -> Any:
+    """Validation gains (dB) with their values, on a right-hand axis sharing the iterations;
+    return that axis (None when the log has no validation records)."""
     curves = [(label, validation_points(recs, key)) for key, label in VAL_CURVES]
     curves = [(label, pts) for label, pts in curves if pts]
     if not curves:
-        return
+        return None
     right = ax.twinx()
     for (label, pts), (marker, style) in zip(curves, (("o", "-"), ("s", "--")), strict=False):
         steps, values = zip(*pts, strict=True)
@@ -101,6 +102,7 @@ def _plot_validation(ax: Any, recs: list[dict[str, Any]]) -> None:
         right.annotate(f"{values[-1]:+.2f} dB", (steps[-1], values[-1]), xytext=(4, 0), textcoords="offset points")
     right.set_ylabel("validation PSNR-Y gain over bicubic (dB)")
     right.legend(loc="lower right")
+    return right
 
 
 def main() -> None:

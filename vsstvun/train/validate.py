@@ -3,7 +3,8 @@
 The per-batch training loss says little once batches mix clean, degraded and cartoon windows (a
 hard batch after an easy one looks like a regression). A fixed set drawn from the same sources
 but from its own random stream (:meth:`vsstvun.data.dataset.STVUNDataset.validation_split`)
-measures the same thing at every step, so its curve shows whether the run still improves. Each
+measures the same thing at every step, so its curve shows whether the run still improves on its
+own distribution (held-out clips are the evaluation's job). Each
 PSNR comes with the bicubic baseline on the same windows (centre: grid-aligned bicubic of X3;
 in-between: bicubic of the linear blend of X3 and X4), because the margin over it is what the
 evaluation targets are written in.
@@ -53,8 +54,12 @@ def _bicubic(lr: torch.Tensor, scale: int) -> torch.Tensor:
     return torch.stack([torch.from_numpy(upscale_bicubic(x, scale)).permute(2, 0, 1) for x in lr])
 
 
+#: A flat window reproduced exactly has infinite PSNR; cap it so means stay finite.
+MAX_PSNR = 100.0
+
+
 def _psnr(out: torch.Tensor, hr: torch.Tensor) -> np.ndarray:
-    return psnr_y(out.clamp(0, 1), hr, CROP)
+    return np.minimum(psnr_y(out.clamp(0, 1), hr, CROP), MAX_PSNR)
 
 
 def _mean(parts: list[np.ndarray]) -> float:
