@@ -9,6 +9,7 @@
 #        MODEL_PATH=FILE scripts/eval_quick.sh NAME   scores a training export under the name NAME
 #        SCALE=2 scripts/eval_quick.sh ...            the x2 model, on a third of the frames (bikes
 #                                                     0-8, cel 0-10, Big Buck Bunny 100-108)
+#        DEGRADE=clean,x264:28 scripts/eval_quick.sh  fewer degradations (default clean,x264:18,x264:28)
 # Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,6 @@ run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$scale" --time-factor 2 --crop 4 \
-        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade clean,x264:18,x264:28 --device "$device" --out "$out/${name}_t2" "$@"
+        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade "${DEGRADE:-clean,x264:18,x264:28}" --device "$device" --out "$out/${name}_t2" "$@"
 }
 for_each_quick_clip $((scale == 2 ? 3 : 1))
