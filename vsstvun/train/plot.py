@@ -101,7 +101,7 @@ def plot_validation(ax: Any, recs: list[dict[str, Any]]) -> Any:
         right.plot(steps, values, marker=marker, linestyle=style, markersize=3, color="k", alpha=0.8, label=label)
         right.annotate(f"{values[-1]:+.2f} dB", (steps[-1], values[-1]), xytext=(4, 0), textcoords="offset points")
     right.set_ylabel("validation PSNR-Y gain over bicubic (dB)")
-    right.legend(loc="lower right")
+    right.legend(loc="lower center")
     return right
 
 
