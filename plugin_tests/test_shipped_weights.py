@@ -23,7 +23,7 @@ def photo() -> torch.Tensor:
     return torch.from_numpy(data.astronaut()[96:288, 128:320].copy()).permute(2, 0, 1).float() / 255  # (3, 192, 192)
 
 
-@pytest.mark.parametrize(("name", "scale"), [("lite", 4), ("lite", 2), ("lite-clean", 4)])
+@pytest.mark.parametrize(("name", "scale"), [("lite", 4), ("lite", 2), ("lite-clean", 4), ("lite-clean", 2)])
 def test_shipped_weights_beat_bicubic_on_a_still(photo, name, scale):
     assert default_weights_path(name, scale).is_file()
     net = load_model(name, scale)
@@ -64,22 +64,26 @@ def test_shipped_flow_net_tracks_a_fast_pan(scale, step):
     assert psnr_y(mid, truth, 8) > psnr_y(blend, truth, 8) + 3
 
 
-def test_default_x4_weights_learnt_codec_artifacts(photo):
-    """On an x264 CRF 28 source the default (real-source) x4 weights beat the clean-only ones:
+@pytest.mark.parametrize("scale", [4, 2])
+def test_default_weights_learnt_codec_artifacts(photo, scale):
+    """On an x264 CRF 28 source the default (real-source) weights beat the clean-only ones:
     the guard that the default keeps what its degradation-aware training taught it."""
-    lr = degrade(photo[None], 4)[0]
+    lr = degrade(photo[None], scale)[0]
     still = np.repeat(to_uint8(lr.permute(1, 2, 0).numpy())[None], 7, axis=0)
     coded = torch.from_numpy(apply_degradation(still, parse_degradation("x264:28"))).permute(0, 3, 1, 2) / 255
     scores = {}
     for name in ("lite", "lite-clean"):
-        net = load_model(name, 4)
+        net = load_model(name, scale)
         with torch.inference_mode():
             scores[name] = psnr_y(net.synthesize(net.encode_window(coded[None].float()), 0.0)[0], photo, 4)
     assert scores["lite"] > scores["lite-clean"] + 0.1
 
 
-def test_packaged_names_and_scales():
+def test_packaged_names_and_scales(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown model 'tiny'"):
         load_model("tiny", 4)
+    # A packaged name missing at one scale says where it does ship.
+    (tmp_path / "stvun_lite_clean_x4.safetensors").symlink_to(default_weights_path("lite-clean", 4))
+    monkeypatch.setattr("vsstvun.weights.WEIGHTS_DIR", tmp_path)
     with pytest.raises(FileNotFoundError, match=r"ships at x\[4\]"):
         load_model("lite-clean", 2)

@@ -61,3 +61,11 @@ wait
     --patch 192 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 --real 0.6 \
     --lr 2e-4 --max-minutes 110 --threads 1
 .venv/bin/python -m vsstvun convert --fp16 runs/lite_x4_real/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_x4.safetensors
+# Real-source stage for x2 (stop 11): the decoder-stage x2 weights above (shipped since as
+# `lite-clean` x2) fine-tuned the same way, HR patch 128, with the validation curve on; stopped at
+# step 400 for lack of time. That export, converted, is the shipped default `lite` x2.
+.venv/bin/python -m vsstvun.train --out runs/lite_x2_real --preset lite --scale 2 --freeze-flow \
+    --init runs/lite_x2_dec/stvun_lite_x2.safetensors --stage1-iters 0 --stage2-iters 3000 \
+    --patch 128 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 --real 0.6 \
+    --lr 2e-4 --max-minutes 140 --threads 1 --val 16
+.venv/bin/python -m vsstvun convert --fp16 runs/lite_x2_real/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_x2.safetensors

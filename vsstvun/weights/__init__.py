@@ -3,7 +3,7 @@ for inference, from these files or any checkpoint a user points to.
 
 A packaged name is a preset's architecture plus what it was trained on: ``lite`` (the default)
 has seen real-source degradations (codec round trips, noise, blur jitter) beside the paper's
-clean blur + decimation where such weights exist (x4), and ``lite-clean`` only the clean ones.
+clean blur + decimation, and ``lite-clean`` only the clean ones (both at x4 and x2).
 """
 
 from __future__ import annotations
