@@ -10,8 +10,9 @@
 #
 # The codec round trip runs in-process through PyAV (scripts/gpu_pack.sh carries its wheel);
 # where PyAV does not import, the real-source windows get blur jitter and noise only. Each run
-# scores its exports on 16 validation windows (train --val), so its log carries the curve. The iteration counts are sized for about 10 it/s; slower, --max-minutes
-# cuts the cosine schedule short. GPU_TRAIN_TINY=1: a few iterations on the CPU (the test).
+# scores its exports on 16 validation windows (train --val), so its log carries the curve. The
+# iteration counts are sized for about 10 it/s; slower, --max-minutes cuts the cosine schedule
+# short. GPU_TRAIN_TINY=1: a few iterations on the CPU (the test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-python3}
