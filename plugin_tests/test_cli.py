@@ -151,3 +151,16 @@ def test_filter_runs_without_the_extras(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["6", "64", "48"]
+
+
+def test_convert_can_switch_the_flow_clean_up_on(authors_pth, tmp_path, capsys):
+    """``--flow-refine`` changes the stored config and nothing else; a bad window is refused."""
+    source, state = authors_pth
+    target = tmp_path / "refined.safetensors"
+    assert main(["convert", str(source), str(target), "--flow-refine", "17"]) == 0
+    assert "flow_refine 17" in capsys.readouterr().out
+    loaded = load_checkpoint(target)
+    assert loaded.config.flow_refine == 17
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in state.items())
+    assert main(["convert", str(source), str(tmp_path / "bad.safetensors"), "--flow-refine", "4"]) == 1
+    assert "flow_refine must be 0" in capsys.readouterr().err

@@ -377,6 +377,15 @@ def test_bf16_precision_is_close_to_fp32(lite_weights):
         assert 0 < diff.mean() < 5e-3 and diff.max() < 0.1  # bf16 keeps 8 mantissa bits; PSNR: README
 
 
+def test_flow_refine_changes_only_the_in_between_frames(lite_weights):
+    """The option reaches the model: centre frames never use the flow, in-between frames do."""
+    clip, path = make_clip(moving_frames(3)), str(lite_weights(2))
+    off = vsstvun.stvun(clip, scale=2, model_path=path, precision="fp32", flow_refine=0)
+    on = vsstvun.stvun(clip, scale=2, model_path=path, precision="fp32", flow_refine=5)
+    np.testing.assert_array_equal(planes(off.get_frame(0)), planes(on.get_frame(0)))
+    assert np.abs(planes(off.get_frame(1)) - planes(on.get_frame(1))).max() > 1e-3
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="fp16 is valid where CUDA is")
 def test_fp16_precision_needs_cuda():
     with pytest.raises(vs.Error, match="^stvun: precision='fp16' needs CUDA"):
@@ -424,6 +433,9 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(cache_windows=0), "cache_windows"),
         (rgbs(), dict(sc_threshold=0), "sc_threshold"),
         (rgbs(), dict(precision="int8"), "precision must be one of"),
+        (rgbs(), dict(flow_refine=16), "flow_refine must be 0 .off. or an odd window side"),
+        (rgbs(), dict(flow_refine=-1), "flow_refine must be 0 .off. or an odd window side"),
+        (rgbs(), dict(flow_refine=2.5), "flow_refine must be a whole number"),
         (rgbs(), dict(model="huge"), "unknown model 'huge'; packaged"),
         (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),

@@ -199,7 +199,7 @@ def test_16_bit_precision_keeps_flow_in_fp32(dtype):
 
 def test_pwcnet_pyramid_levels_and_final_flow():
     torch.manual_seed(0)
-    model = build_model("lite").eval()
+    model = build_model("lite", flow_refine=0).eval()  # the flow net's own flow, no clean-up
     assert model.config.flow_upsample == 2  # PWC-Net input = 2x LR: levels 6..3 at 1/32 .. 1/4 of LR
     a, b = torch.rand(1, 3, 64, 96), torch.rand(1, 3, 64, 96)
     with torch.no_grad():
@@ -373,3 +373,22 @@ def test_align_centre_warps_the_centre_features_to_time_t():
     assert ModelConfig.from_dict(saved).align_centre
     del saved["align_centre"]  # a file from before the option: trained without it
     assert not ModelConfig.from_dict(saved).align_centre
+
+
+def test_flow_refine_cleans_the_flow_nets_output():
+    """``flow_refine`` runs the photometric clean-up on both directions after the flow net, and
+    only then; an even or negative window is refused by the config."""
+    from vsstvun.model.ops.flow_refine import refine_flow
+
+    torch.manual_seed(0)
+    plain = build_model("lite", flow_refine=0).eval()
+    refined = build_model("lite", flow_refine=5).eval()
+    refined.load_state_dict(plain.state_dict())
+    a, b = torch.rand(2, 1, 3, 32, 48).unbind()
+    with torch.no_grad():
+        f_ab, f_ba = plain.flow(a, b)
+        torch.testing.assert_close(refined.flow(a, b), (refine_flow(f_ab, a, b, 5), refine_flow(f_ba, b, a, 5)))
+    assert not torch.equal(refined.flow(a, b)[0], f_ab)
+    for bad in (-1, 4):
+        with pytest.raises(ValueError, match="flow_refine must be 0"):
+            dataclasses.replace(preset_config("lite"), flow_refine=bad)

@@ -282,8 +282,11 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     assert model_overrides(_cfg(tmp_path), None) == {}
     assert model_overrides(_cfg(tmp_path, flow_upsample=4), None) == {"flow_upsample": 4}
     # Resumed: a flag left out keeps the run's own value; one given wins.
-    assert model_overrides(_cfg(tmp_path), saved) == {"flow_upsample": 2, "align_centre": True}
+    assert model_overrides(_cfg(tmp_path), saved) == {"flow_upsample": 2, "align_centre": True, "flow_refine": 0}
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
+    refined = {"config": json.dumps(build_model("lite", flow_refine=9).config.to_dict())}
+    assert model_overrides(_cfg(tmp_path), refined)["flow_refine"] == 9
+    assert model_overrides(_cfg(tmp_path, flow_refine=0), refined)["flow_refine"] == 0
 
 
 @pytest.mark.slow

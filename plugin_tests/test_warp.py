@@ -100,3 +100,54 @@ def test_warp_to_time_endpoints_and_blends():
     assert torch.allclose(warp_to_time(x3, x4, zero, zero, 0.25, "equal"), 0.5 * x3 + 0.5 * x4, atol=1e-6)
     with pytest.raises(ValueError, match="time blend"):
         warp_to_time(x3, x4, zero, zero, 0.25, "cubic")
+
+
+# --- photometric flow clean-up ---------------------------------------------------------------------
+
+
+def _moving_square(dx: int = 3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Frames ``a``, ``b`` (1, 3, 48, 64) of a still random texture with a textured 12x12 square
+    that moves ``dx`` px right from a to b, and the true flow a -> b (``dx`` on the square, 0 elsewhere)."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(1, 3, 48, 64, generator=g)
+    b = a.clone()
+    square = torch.rand(1, 3, 12, 12, generator=g)
+    a[..., 18:30, 20:32] = square
+    b[..., 18:30, 20 + dx : 32 + dx] = square
+    truth = torch.zeros(1, 2, 48, 64)
+    truth[:, 0, 18:30, 20:32] = dx
+    return a, b, truth
+
+
+def test_refine_flow_stops_motion_bleeding_into_still_background():
+    from vsstvun.model.ops.flow_refine import refine_flow
+
+    a, b, truth = _moving_square()
+    bled = torch.zeros_like(truth)
+    bled[:, 0, 8:40, 10:42] = 3.0  # the square's motion smeared 10 px around it
+    ring = (bled[0, 0] != 0) & (truth[0, 0] == 0)
+    ring[14:34, 16:38] = False  # leave out the pixels right at the square, which the box overlaps
+    refined = refine_flow(bled, a, b, box=5)
+    assert (bled - truth).norm(dim=1)[0][ring].mean() == pytest.approx(3.0)
+    assert (refined - truth).norm(dim=1)[0][ring].mean() < 0.1
+    assert torch.equal(refined[0, :, 21:27, 23:29], truth[0, :, 21:27, 23:29])  # the square keeps its motion
+
+
+def test_refine_flow_with_a_one_pixel_box_never_fits_worse():
+    from vsstvun.model.ops.flow_refine import photometric_cost, refine_flow
+
+    a, b, _ = _moving_square()
+    flow = torch.randn(1, 2, 48, 64, generator=torch.Generator().manual_seed(1)) * 2
+    refined = refine_flow(flow, a, b, box=1)
+    assert torch.all(photometric_cost(a, b, refined, 1) <= photometric_cost(a, b, flow, 1))
+    assert not torch.equal(refined, flow)
+    with pytest.raises(ValueError, match="box must be a positive odd number"):
+        refine_flow(flow, a, b, box=4)
+
+
+def test_shift_replicates_edges_instead_of_wrapping():
+    from vsstvun.model.ops.flow_refine import shift
+
+    x = torch.arange(12.0).view(1, 1, 3, 4)
+    torch.testing.assert_close(shift(x, 0, 2), torch.tensor([[[[0.0, 0, 0, 1], [4, 4, 4, 5], [8, 8, 8, 9]]]]))
+    torch.testing.assert_close(shift(x, -1, 0), torch.tensor([[[[4.0, 5, 6, 7], [8, 9, 10, 11], [8, 9, 10, 11]]]]))

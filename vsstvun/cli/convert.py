@@ -6,6 +6,7 @@ A converted file is only kept once it has been read back and every tensor matche
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -32,12 +33,18 @@ def mismatched_tensors(expected: STVUN, written: STVUN, half: bool) -> list[str]
     return problems
 
 
-def convert(source: Path, target: Path, half: bool) -> STVUN:
+def convert(source: Path, target: Path, half: bool, flow_refine: int | None = None) -> STVUN:
     """Write ``source`` (any file :func:`load_checkpoint` reads) as our safetensors at ``target``
-    and check it; raises :class:`CheckpointError` (and removes ``target``) if the check fails."""
+    and check it; raises :class:`CheckpointError` (and removes ``target``) if the check fails.
+
+    ``flow_refine`` replaces the config's inference-time flow clean-up window
+    (:attr:`~vsstvun.model.config.ModelConfig.flow_refine`), e.g. to ship it on with trained weights.
+    """
     if target.resolve() == source.resolve():
         raise CheckpointError(f"{target} is the source file; choose another output path")
     model = load_checkpoint(source)
+    if flow_refine is not None:
+        model.config = dataclasses.replace(model.config, flow_refine=flow_refine)
     save_checkpoint(model, target, half=half, extra={"converted_from": source.name})
     bad = mismatched_tensors(model, load_checkpoint(target), half)
     if bad:
@@ -46,14 +53,16 @@ def convert(source: Path, target: Path, half: bool) -> STVUN:
     return model
 
 
-def run_convert(source: Path, target: Path, half: bool) -> int:
+def run_convert(source: Path, target: Path, half: bool, flow_refine: int | None = None) -> int:
     try:
-        model = convert(source, target, half)
-    except (CheckpointError, FileNotFoundError) as exc:
+        model = convert(source, target, half, flow_refine)
+    except (CheckpointError, FileNotFoundError, ValueError) as exc:
         print(f"convert: {exc}", file=sys.stderr)
         return 1
     precision = "fp16" if half else "fp32"
-    print(f"wrote {target} ({describe(model)}, {precision}, {target.stat().st_size / 1e6:.1f} MB); read back: equal")
+    refine = f", flow_refine {model.config.flow_refine}" if model.config.flow_refine else ""
+    size = f"{target.stat().st_size / 1e6:.1f} MB"
+    print(f"wrote {target} ({describe(model)}{refine}, {precision}, {size}); read back: equal")
     return 0
 
 

@@ -25,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     precision = conv.add_mutually_exclusive_group()
     precision.add_argument("--fp16", dest="half", action="store_true", help="store fp16 (half the size)")
     precision.add_argument("--fp32", dest="half", action="store_false", help="store fp32, lossless (default)")
+    conv.add_argument(
+        "--flow-refine",
+        type=int,
+        default=None,
+        metavar="BOX",
+        help="store this photometric flow clean-up window (odd LR pixels, 0 = off) in the file's config; "
+        "no weight depends on it (default: keep the source's)",
+    )
     ver = sub.add_parser("verify", help="check that a weights file loads; print its preset, scale, parameters")
     ver.add_argument("path", type=Path)
     return p
@@ -39,5 +47,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .convert import run_convert, run_verify
 
     if args.command == "convert":
-        return run_convert(args.source, args.target, args.half)
+        return run_convert(args.source, args.target, args.half, args.flow_refine)
     return run_verify(args.path)

@@ -62,6 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run the flow net on LR frames upsampled by this instead of the weights' own setting "
         "(an ablation; no tensor shape depends on it)",
     )
+    p.add_argument(
+        "--flow-refine",
+        type=int,
+        default=None,
+        metavar="BOX",
+        help="photometric flow clean-up window (odd LR pixels, 0 = off) instead of the weights' own setting",
+    )
     p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
     p.add_argument(
         "--degrade",
@@ -87,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             model = load_model(args.model, args.scale, args.model_path, args.device, args.precision)
+            overrides = {"flow_upsample": args.flow_upsample, "flow_refine": args.flow_refine}
+            model.config = dataclasses.replace(model.config, **{k: v for k, v in overrides.items() if v is not None})
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        if args.flow_upsample is not None:
-            model.config = dataclasses.replace(model.config, flow_upsample=args.flow_upsample)
     frames = read_video(args.video, start=args.start, max_frames=args.frames)
     for degradation in args.degrade:
         result = evaluate(
@@ -113,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": args.model,
             "model_path": str(args.model_path) if args.model_path else None,
             "flow_upsample": model.config.flow_upsample if model else None,
+            "flow_refine": model.config.flow_refine if model else None,
             "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
         }
         print(write_report(result, args.out / folder_name(degradation)))

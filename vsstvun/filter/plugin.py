@@ -23,6 +23,7 @@ import vapoursynth as vs
 
 from .. import scenechange
 from ..model import WindowState
+from ..model.config import check_flow_refine
 from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from . import args
@@ -66,6 +67,7 @@ def stvun(
     dedup_threshold: float = DEFAULT_THRESHOLD,
     dedup_max_hold: int = 3,
     precision: str = "auto",
+    flow_refine: int | None = None,
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
@@ -102,6 +104,10 @@ def stvun(
     :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST and decoder;
         flow, warps and flow-to-time stay fp32. "auto": fp16 on CUDA for RGBH, bf16 on CPUs with
         native bf16, else fp32 (see :mod:`vsstvun.model.precision` and the README).
+    :param flow_refine: window side (odd, LR pixels) of the photometric clean-up that stops the flow
+        net's motion bleeding into still background (:mod:`vsstvun.model.ops.flow_refine`); 0 turns
+        it off; ``None`` (default) keeps the weights' own (off in every shipped file); 17
+        pays on clean footage with large motion (README, "Flow clean-up").
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
@@ -126,6 +132,8 @@ def stvun(
         dedup_max_hold = args.integer("dedup_max_hold", dedup_max_hold)
         if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
+        if flow_refine is not None:
+            flow_refine = check_flow_refine(args.integer("flow_refine", flow_refine))
         factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
         device = select_device(device_index)
@@ -135,7 +143,9 @@ def stvun(
         tile_plan = plan_tiles(clip.height, clip.width, scale, grid, args.integer("overlap", overlap), device, dtype)
         path = args.weights_file(model_path)
         with args.blame("model_path", path):
-            net = load_model(model=model, scale=scale, model_path=path, device=device, precision=precision)
+            net = load_model(
+                model=model, scale=scale, model_path=path, device=device, precision=precision, flow_refine=flow_refine
+            )
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
         held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None

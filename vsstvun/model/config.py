@@ -23,6 +23,13 @@ TIME_BLENDS = ("equal", "linear")
 _LEGACY_FIELDS = {"lite": {"time_blend": "linear"}}
 
 
+def check_flow_refine(box: int) -> int:
+    """``box`` if it is a valid :attr:`ModelConfig.flow_refine` (0, or an odd number of LR pixels)."""
+    if box < 0 or (box and box % 2 == 0):
+        raise ValueError(f"flow_refine must be 0 (off) or an odd window side in LR pixels, got {box}")
+    return box
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape-defining settings of one STVUN network."""
@@ -68,6 +75,12 @@ class ModelConfig:
     #: frames draw on the two warped frames' own features alone (they then hardly beat warping the
     #: centre frames with classical flow). No weights change: a file trained without it keeps it off.
     align_centre: bool = False
+    #: Side (LR pixels, odd) of the window over which :func:`~vsstvun.model.ops.flow_refine.refine_flow`
+    #: scores candidate motions after the flow net; 0 leaves its flow as it is (the paper). No
+    #: weights depend on it: it mends the small flow net's motion bleeding into still regions,
+    #: which pays on clean footage with large motion and costs a little on compressed input (the
+    #: README's "Flow clean-up"), so every preset and shipped file leaves it off.
+    flow_refine: int = 0
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -76,6 +89,7 @@ class ModelConfig:
             raise ValueError(f"flow_upsample must be one of {FLOW_UPSAMPLES}, got {self.flow_upsample}")
         if self.time_blend not in TIME_BLENDS:
             raise ValueError(f"time_blend must be one of {TIME_BLENDS}, got {self.time_blend!r}")
+        check_flow_refine(self.flow_refine)
 
     @property
     def levels(self) -> int:

@@ -20,6 +20,7 @@ from .config import FLOW_UPSAMPLES, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
+from .ops.flow_refine import refine_flow
 from .ops.warp import backward_warp, flow_to_time, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
@@ -120,9 +121,12 @@ class STVUN(nn.Module):
         """LR flows (a->b, b->a) from normalised LR frames, both directions in one batch.
 
         The flow net runs in its own parameters' dtype (see :meth:`set_precision`) and the
-        flows are always returned in fp32: sampling positions need the precision.
+        flows are always returned in fp32: sampling positions need the precision. With
+        ``config.flow_refine`` they then go through :func:`~vsstvun.model.ops.flow_refine.refine_flow`.
         """
         flows, _ = self.flow_pyramid(a, b)
+        if self.config.flow_refine:
+            flows = refine_flow(flows, torch.cat((a, b)), torch.cat((b, a)), self.config.flow_refine)
         return flows.chunk(2)
 
     def flow_pyramid(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -233,13 +237,19 @@ class STVUN(nn.Module):
         return out.clamp(0.0, 1.0) if clamp else out
 
     def synthesize(
-        self, state: WindowState, t: float | torch.Tensor = 0.0, clamp: bool = True, warp: TimeWarp = warp_to_time
+        self,
+        state: WindowState,
+        t: float | torch.Tensor = 0.0,
+        clamp: bool = True,
+        warp: TimeWarp = warp_to_time,
+        centre_features: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """The HR frame at time t in [0, 1) between X3 and X4; t = 0 is the centre frame.
 
         t may be a per-sample tensor of shape (B, 1, 1, 1) (used in training). ``warp`` is Eq. 5/6
-        (:func:`~vsstvun.model.ops.warp.warp_to_time`); evaluation ablations pass another blend
-        with the same signature.
+        (:func:`~vsstvun.model.ops.warp.warp_to_time`) and ``centre_features`` the in-between
+        pass's reference (default :meth:`centre_features_at`); evaluation ablations and
+        diagnostics pass others of the same shapes.
         """
         if not isinstance(t, torch.Tensor):
             if not 0.0 <= t < 1.0:
@@ -247,7 +257,8 @@ class STVUN(nn.Module):
             if t == 0.0:
                 return self._crop(state.centre, state, clamp)
         feats, lr = self._warp_to_time(state, t, warp)
-        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], self.centre_features_at(state, t))
+        refs = self.centre_features_at(state, t) if centre_features is None else centre_features
+        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], refs)
         return self._crop(self.base(lr) + residual, state, clamp)
 
     def centre_features_at(self, state: WindowState, t: float | torch.Tensor) -> list[torch.Tensor]:

@@ -135,6 +135,13 @@ def _args() -> argparse.Namespace:
         help="warp the centre pass's decoded features to each in-between time (ModelConfig.align_centre)",
     )
     p.add_argument(
+        "--flow-refine",
+        type=int,
+        default=None,
+        metavar="BOX",
+        help="flow clean-up window the network trains and exports with (ModelConfig.flow_refine; 0 = off)",
+    )
+    p.add_argument(
         "--freeze-flow",
         action="store_true",
         help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)",
@@ -200,6 +207,7 @@ def main() -> None:
         freeze_flow=a.freeze_flow,
         flow_upsample=a.flow_upsample,
         align_centre=a.align_centre,
+        flow_refine=a.flow_refine,
         data={
             "sources": [str(p) for p in sources],
             "patch": a.patch,

@@ -65,6 +65,9 @@ class TrainConfig:
     #: Override the preset's ``ModelConfig.align_centre`` (None = the preset's); the exported
     #: file records the value used. It adds no weights, so a run may switch it on when resuming.
     align_centre: bool | None = None
+    #: Override the preset's ``ModelConfig.flow_refine`` (None = the preset's): the flow clean-up
+    #: the decoder then trains on; it adds no weights either.
+    flow_refine: int | None = None
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -99,9 +102,10 @@ def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]
 
 def saved_step(out_dir: Path) -> int:
     """The step a run folder's ``last.pt`` resumes from (0 without one): the caller of
-    :func:`train` passes the batches from that step on."""
+    :func:`train` passes the batches from that step on. The file is memory-mapped, so only the
+    step is read here, not the model and optimiser that :func:`train` loads."""
     ckpt = Path(out_dir) / "last.pt"
-    return int(torch.load(ckpt, map_location="cpu", weights_only=True)["step"]) if ckpt.is_file() else 0
+    return int(torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)["step"]) if ckpt.is_file() else 0
 
 
 def validated_steps(log_path: Path) -> set[int]:
@@ -121,7 +125,7 @@ def validated_steps(log_path: Path) -> set[int]:
 
 
 #: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
-MODEL_OVERRIDES = ("flow_upsample", "align_centre")
+MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:

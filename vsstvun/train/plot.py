@@ -20,7 +20,7 @@ VAL_CURVES = (("val_centre_gain", "validation: centre"), ("val_between_gain", "v
 
 
 def run_name(log_path: Path) -> str:
-    """``runs/lite_x4/log.jsonl`` -> ``lite_x4``; ``results/training/lite_x4_log.jsonl`` -> ``lite_x4``."""
+    """``runs/lite_x4/log.jsonl`` -> ``lite_x4``; ``docs/training/lite_x4_log.jsonl`` -> ``lite_x4``."""
     return log_path.parent.name if log_path.stem == "log" else log_path.stem.removesuffix("_log")
 
 

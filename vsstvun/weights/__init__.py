@@ -8,6 +8,7 @@ clean blur + decimation, and ``lite-clean`` only the clean ones (both at x4 and 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -39,12 +40,15 @@ def load_model(
     model_path: str | Path | None = None,
     device: str | torch.device = "cpu",
     precision: str = "auto",
+    flow_refine: int | None = None,
 ) -> STVUN:
     """Inference-ready network: packaged weights ``model`` (see :data:`PACKAGED`), or any file
     via ``model_path``.
 
     ``precision``: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only), see
     :mod:`vsstvun.model.precision`; feed the network frames of its ``input_dtype``.
+    ``flow_refine``: the photometric flow clean-up window instead of the file's own
+    (:attr:`~vsstvun.model.config.ModelConfig.flow_refine`; 0 turns it off).
     """
     dtype = DTYPES[resolve_precision(precision, torch.device(device))]
     if model_path is None:
@@ -60,6 +64,8 @@ def load_model(
     net = load_checkpoint(model_path, map_location=device).eval().requires_grad_(False)
     if net.scale != scale:
         raise CheckpointError(f"{model_path} is an x{net.scale} model but scale={scale} was asked for")
+    if flow_refine is not None:
+        net.config = dataclasses.replace(net.config, flow_refine=flow_refine)
     return net.set_precision(dtype)
 
 
