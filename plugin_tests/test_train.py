@@ -342,3 +342,25 @@ def test_close_event_labels_step_down():
     assert label_rows([100, 830, 910], span=1500) == [0, 0, 1]
     assert label_rows([100, 110, 120, 900], span=1000) == [0, 1, 2, 0]
     assert label_rows([], span=10) == []
+
+
+def test_a_run_killed_while_saving_keeps_its_last_checkpoint(tmp_path, monkeypatch):
+    """The second save dies half-way through writing (as when a session ends mid-save): last.pt
+    still holds the first save's step and loads, and a resume starts from there."""
+    real_save = torch.save
+    calls = []
+
+    def dying_save(obj, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            with open(path, "wb") as f:
+                f.write(b"\x80\x02half a checkpoint")
+            raise KeyboardInterrupt
+        real_save(obj, path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        train(_cfg(tmp_path), _batches(5))
+    monkeypatch.setattr(torch, "save", real_save)
+    assert saved_step(tmp_path) == 2
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["step"] == 2

@@ -179,8 +179,12 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
 
     def save() -> None:
+        # Written beside, then renamed over, last.pt: a run killed while saving (a session's end
+        # often is) keeps its previous checkpoint instead of a truncated one it cannot resume from.
         state = {"model": model.state_dict(), "optim": opt.state_dict(), "step": step, "rng": torch.get_rng_state()}
-        torch.save(state | {"config": json.dumps(model.config.to_dict())}, ckpt)
+        partial = ckpt.with_suffix(".pt.partial")
+        torch.save(state | {"config": json.dumps(model.config.to_dict())}, partial)
+        partial.replace(ckpt)
         save_checkpoint(model, export_path(cfg), half=True, extra={"train_step": str(step)})
 
     total = cfg.stage1_iters + cfg.stage2_iters
