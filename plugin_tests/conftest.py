@@ -105,7 +105,9 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> list[FakeModel]:
 
     created: list[FakeModel] = []
 
-    def load(model: str, scale: int, model_path: str | None, device: object, precision: str) -> FakeModel:
+    def load(
+        model: str, scale: int, model_path: str | None, device: object, precision: str, flow_refine: int | None
+    ) -> FakeModel:
         created.append(FakeModel(scale))
         return created[-1]
 
