@@ -93,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         from ..weights import load_model
 
         try:
-            model = load_model(args.model, args.scale, args.model_path, args.device, args.precision)
-            overrides = {"flow_upsample": args.flow_upsample, "flow_refine": args.flow_refine}
-            model.config = dataclasses.replace(model.config, **{k: v for k, v in overrides.items() if v is not None})
+            model = load_model(args.model, args.scale, args.model_path, args.device, args.precision, args.flow_refine)
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        if args.flow_upsample is not None:
+            model.config = dataclasses.replace(model.config, flow_upsample=args.flow_upsample)
     frames = read_video(args.video, start=args.start, max_frames=args.frames)
     for degradation in args.degrade:
         result = evaluate(

@@ -43,6 +43,7 @@ from ..model.ops.warp import backward_warp, flow_to_time, warp_to_time
 from .__main__ import folder_name, parse_degradations
 from .methods import BicubicFlow, Method, ModelMethod, Sequential
 from .protocol import BASELINES, evaluate
+from .report import write_folder_summary
 
 VARIANTS = ("dis-lr", "dis-hr", "occlusion", "ensemble", "seq-net")
 
@@ -182,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         result["config"] |= {"clip": args.name, "model": args.model}
         (args.out / f"{args.name}_{folder_name(degradation)}.json").write_text(json.dumps(result, indent=1))
-    table = summary_table([json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))])
-    (args.out / "summary.md").write_text(table)
-    print(table)
+    print(write_folder_summary(args.out, summary_table))
     return 0
 
 

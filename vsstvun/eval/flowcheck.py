@@ -32,11 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..data.codec import Degradation
 from ..data.degrade import crop_to_scale
-from ..data.dis import dis_both_ways
 from ..data.shots import CUT_THRESHOLD, cut_flags
 from ..data.video import read_video
 from ..model import STVUN, WindowState
@@ -45,6 +43,7 @@ from ..train.teacher import dis_flow_lr
 from .__main__ import folder_name, parse_degradations
 from .methods import upscale_bicubic
 from .protocol import _to_float_frames, degrade_inputs
+from .report import write_folder_summary
 
 #: Reference motion above this many LR pixels counts as moving.
 MOVING_PX = 1.0
@@ -63,10 +62,11 @@ def endpoint_errors(flow: torch.Tensor, reference: torch.Tensor, moving_px: floa
     }
 
 
-def _dis_on_input(lr3: torch.Tensor, lr4: torch.Tensor, scale: int) -> tuple[torch.Tensor, ...]:
-    """The ``bicubic+DIS`` baseline's flows (HR pixels at HR size) brought to the LR grid."""
-    flows = dis_both_ways(upscale_bicubic(lr3, scale), upscale_bicubic(lr4, scale))
-    return tuple(F.avg_pool2d(torch.from_numpy(f).permute(2, 0, 1)[None], scale) / scale for f in flows)
+def _dis_on_input(lr3: torch.Tensor, lr4: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``bicubic+DIS`` baseline's flows, on the LR grid as the reference: the teacher's DIS
+    and pooling, run on the bicubic upscales instead of the clean HR frames."""
+    up3, up4 = (torch.from_numpy(upscale_bicubic(x, scale)).permute(2, 0, 1)[None] for x in (lr3, lr4))
+    return dis_flow_lr(up3, up4, scale)
 
 
 def centre_feature_effect(model: STVUN, state: WindowState, t: float = 0.5) -> float:
@@ -158,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         path = args.out / f"{args.name}_{folder_name(degradation)}.json"
         path.write_text(json.dumps(record | {"flows": flows}, indent=1))
-    table = summary_table([json.loads(p.read_text()) for p in sorted(args.out.glob("*.json"))])
-    (args.out / "summary.md").write_text(table)
-    print(table)
+    print(write_folder_summary(args.out, summary_table))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -117,3 +118,11 @@ def write_report(result: dict, out_dir: str | Path) -> str:
     (out / "eval.md").write_text(md)
     bar_chart(result, out / "eval.png")
     return md
+
+
+def write_folder_summary(out_dir: Path, table: Callable[[list[dict]], str]) -> str:
+    """Rebuild ``out_dir/summary.md`` from every clip's JSON in the folder (runs add clips one at a
+    time, so the summary covers the earlier ones too) and return it."""
+    text = table([json.loads(p.read_text()) for p in sorted(out_dir.glob("*.json"))])
+    (out_dir / "summary.md").write_text(text)
+    return text
