@@ -69,12 +69,15 @@ class FakeState:
 class FakeModel:
     """STVUN stand-in: output at ``t`` is the nearest-neighbour upsample of ``(1-t) X3 + t X4``.
 
-    Records every encoded window, so tests see exactly which frames each window was built from.
+    Records every encoded window, so tests see exactly which frames each window was built from,
+    and counts :meth:`warp_between` calls, whose output is the same blend with X4 taken from the
+    following window's centre (equal to the other unless the filter passed the wrong window).
     """
 
     def __init__(self, scale: int) -> None:
         self.scale = scale
         self.windows: list[torch.Tensor] = []
+        self.warps = 0
         self._lock = threading.Lock()
 
     def window_flows(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,8 +92,15 @@ class FakeModel:
         return FakeState(frames)
 
     def synthesize(self, state: FakeState, t: float, clamp: bool = True) -> torch.Tensor:
-        blend = (1 - t) * state.frames[:, 3] + t * state.frames[:, 4]
-        return blend.repeat_interleave(self.scale, -1).repeat_interleave(self.scale, -2)
+        return self._upsample((1 - t) * state.frames[:, 3] + t * state.frames[:, 4])
+
+    def warp_between(self, state: FakeState, following: FakeState, t: float) -> torch.Tensor:
+        with self._lock:
+            self.warps += 1
+        return self._upsample((1 - t) * state.frames[:, 3] + t * following.frames[:, 3])
+
+    def _upsample(self, image: torch.Tensor) -> torch.Tensor:
+        return image.repeat_interleave(self.scale, -1).repeat_interleave(self.scale, -2)
 
 
 def upsample(image: np.ndarray, scale: int) -> np.ndarray:

@@ -69,8 +69,10 @@ def test_cpu_peak_memory_sees_an_allocation():
 
 def test_cache_payoff(rt):
     r = cache_payoff(rt)
-    assert r.encode_ms > 0 and r.synthesize_ms > 0
+    assert r.encode_ms > 0 and r.synthesize_ms > 0 and r.warp_ms > 0
     assert r.cached_ms_per_frame > 0 and r.uncached_ms_per_frame > 0
+    # Two warps cost less than a decoder pass, so the warp path is the cheaper one per frame.
+    assert r.warp_ms < r.synthesize_ms and r.warp_ms_per_frame < r.cached_ms_per_frame
     assert r.speedup == pytest.approx(r.uncached_ms_per_frame / r.cached_ms_per_frame)
     assert r.peak_memory.peak_mib > 0
     assert [m for m, _ in r.rows()][-2] == "cache speed-up"
@@ -110,6 +112,9 @@ def test_flops_are_counted_per_output_frame():
     # k frames cost the window (with the centre decode) + (k - 1) decoder passes (t = 0 is a crop).
     window_total, two, four = k1, 2 * k2, 4 * k4
     assert four - two == pytest.approx(2 * (two - window_total))
+    # temporal="warp": the in-between frames add no counted FLOPs, only the window is shared out.
+    w1, w2, w4 = (count_gflop_per_frame(model, window, k, "warp") for k in (1, 2, 4))
+    assert w1 == pytest.approx(k1) and w2 == pytest.approx(k1 / 2) and w4 == pytest.approx(k1 / 4)
 
 
 def test_limit_relates_counted_flops_to_time_and_peak(rt, monkeypatch):

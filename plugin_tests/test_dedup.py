@@ -177,13 +177,16 @@ def times(out: list[vs.VideoFrame], src_len: int) -> list[Fraction]:
     return [timing.position(n).source + timing.position(n).tin for n in range(len(out))]
 
 
+@pytest.mark.parametrize("temporal", ["joint", "warp"])
 @pytest.mark.parametrize("hold", [2, 3])
 @pytest.mark.parametrize(("fps", "kwargs"), [((24, 1), dict(factor_num=2)), (NTSC_FILM, NTSC_60)])
-def test_held_drawings_advance_evenly(fake_models, hold, fps, kwargs):
+def test_held_drawings_advance_evenly(fake_models, hold, fps, kwargs, temporal):
+    """Also with warped in-between frames, whose drawing B window reaches further ahead (on
+    threes, 12 frames: one more hold than the joint mode fetches)."""
     drawings = [i // hold for i in range(8 * hold)]
     last = hold * (len(drawings) // hold - 1)  # the last drawing's time: held afterwards
     for dedup in (True, False):
-        out = run(drawings, fps=fps, dedup=dedup, **kwargs)
+        out = run(drawings, fps=fps, dedup=dedup, temporal=temporal, **kwargs)
         clock = times(out, len(drawings))
         steps = np.diff([centroid(planes(f), 2) for f, t in zip(out, clock, strict=True) if t <= last])
         if dedup:
@@ -192,9 +195,11 @@ def test_held_drawings_advance_evenly(fake_models, hold, fps, kwargs):
             assert steps.min() < 1e-4, steps
 
 
-def test_twos_then_ones_then_threes(fake_models):
+@pytest.mark.parametrize("temporal", ["joint", "warp"])
+def test_twos_then_ones_then_threes(fake_models, temporal):
+    """With ``temporal="warp"`` drawing B comes from B's own window (the fetched span covers it)."""
     drawings = [0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]
-    out = run(drawings, fps=NTSC_FILM, **NTSC_60)
+    out = run(drawings, fps=NTSC_FILM, temporal=temporal, **NTSC_60)
     keys = drawing_times(drawings)
     for frame, t in zip(out, times(out, len(drawings)), strict=True):
         a = max(k for k in keys if k <= t)
@@ -207,6 +212,7 @@ def test_twos_then_ones_then_threes(fake_models):
         assert PROP not in props
         position = (1 - tin) * drawings[a] + tin * drawings[b]
         assert centroid(planes(frame), 2) == pytest.approx(2 + STEP * float(position) + 1.5, abs=1e-4)
+    assert (fake_models[-1].warps > 0) == (temporal == "warp")
 
 
 def test_a_long_still_is_kept_still(fake_models):

@@ -6,6 +6,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from unittest.mock import ANY
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from vsstvun.eval.__main__ import main, parse_degradations
 from vsstvun.eval.crops import detail_box, side_by_side
 from vsstvun.eval.methods import Sequential
 from vsstvun.eval.metrics import psnr
-from vsstvun.eval.protocol import GROUPS, METRICS, degrade_inputs, showcase_input, window_positions
+from vsstvun.eval.protocol import GROUPS, METRICS, _to_uint8_hwc, degrade_inputs, showcase_input, window_positions
 from vsstvun.eval.report import margins
 
 BASELINES = ("bicubic+blend", "bicubic+DIS")
@@ -347,3 +348,26 @@ def test_flowcheck_cli_scores_a_pan(tmp_path: Path) -> None:
     assert flows["DIS on input"]["epe"] < 0.3
     assert flows["stvun"]["centre_effect"] > 0
     assert (out / "summary.md").read_text().splitlines()[2].startswith("| pan | clean | 7 | 100 % | ")
+
+
+def test_warp_mode_scores_the_models_warped_centre_frames(clip: np.ndarray, lite4: torch.nn.Module) -> None:
+    """``temporal="warp"``: the model's centre frames are unchanged, its in-between frames are
+    ``warp_between`` of consecutive windows (the true next window, as in the filter), scored on
+    the same frames."""
+    joint = evaluate(lite4, clip, scale=4, time_factor=4, crop=2)
+    warp = evaluate(lite4, clip, scale=4, time_factor=4, crop=2, temporal="warp", showcase=True)
+    assert (joint["config"]["temporal"], warp["config"]["temporal"]) == ("joint", "warp")
+    model, joint_model = warp["methods"]["stvun-lite"], joint["methods"]["stvun-lite"]
+    assert model["centre"] == joint_model["centre"] and model["intermediate"]["count"] == 6
+    assert model["intermediate"] != joint_model["intermediate"]
+    assert warp["methods"]["sequential"] == joint["methods"]["sequential"] | {"seconds": ANY}
+    # the showcase in-between frame (between inputs 1 and 2, t = 0.5): the direct call on their windows
+    lr = degrade_inputs(torch.from_numpy(clip[::4]).permute(0, 3, 1, 2).float().div(255), 4, parse_degradation("clean"))
+    with torch.inference_mode():
+        states = [lite4.encode_window(lr[window_positions(k, 3, [False, False])][None]) for k in (1, 2)]
+        direct = lite4.warp_between(*states, 0.5)[0]
+    shown = warp["showcase"]["intermediate"]
+    assert shown["frame"] == 6
+    np.testing.assert_array_equal(shown["images"]["stvun-lite"], _to_uint8_hwc(direct))
+    with pytest.raises(ValueError, match="temporal must be one of"):
+        evaluate(lite4, clip, temporal="fast")

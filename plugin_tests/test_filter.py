@@ -69,10 +69,12 @@ def test_default_doubles_rate_and_scales(fake_models):
         ((30000, 1001), dict(factor_num=1), Fraction(30000, 1001)),
     ],
 )
-def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps):
-    """Every output frame is (1-Tin) X3 + Tin X4 of its exact pair; the tail holds the last frame."""
+@pytest.mark.parametrize("temporal", ["joint", "warp"])
+def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps, temporal):
+    """Every output frame is (1-Tin) X3 + Tin X4 of its exact pair; the tail holds the last frame.
+    ``temporal="warp"`` takes X4 from X4's own window, through the model's ``warp_between``."""
     frames = moving_frames(5)
-    out = vsstvun.stvun(make_clip(frames, fps=fps), scale=2, **kwargs)
+    out = vsstvun.stvun(make_clip(frames, fps=fps), scale=2, temporal=temporal, **kwargs)
     timing = Timing(5, out_fps / Fraction(*fps))
     assert out.fps == out_fps and out.num_frames == timing.length
     for n, frame in enumerate(frames_of(out)):
@@ -83,13 +85,16 @@ def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps):
         assert Fraction(props["STVUN_TinNum"], props["STVUN_TinDen"]) == pos.tin
         assert props["STVUN_Tin"] == pytest.approx(float(pos.tin))
         assert Fraction(props["_DurationNum"], props["_DurationDen"]) == 1 / out_fps
+    in_between = sum(1 for n in range(timing.length) if timing.position(n).tin)
+    assert fake_models[-1].warps == (in_between if temporal == "warp" else 0)
 
 
+@pytest.mark.parametrize("temporal", ["joint", "warp"])
 @pytest.mark.parametrize("length", [2, 3, 4, 5, 6, 9])
-def test_windows_are_edge_replicated_and_encoded_once(fake_models, length):
+def test_windows_are_edge_replicated_and_encoded_once(fake_models, length, temporal):
     """Short clips and the first/last three frames: each window once, borders replicated."""
     frames = moving_frames(length)
-    frames_of(vsstvun.stvun(make_clip(frames), scale=2, factor_num=3, cache_windows=length))
+    frames_of(vsstvun.stvun(make_clip(frames), scale=2, factor_num=3, cache_windows=length, temporal=temporal))
     windows = recorded_windows(fake_models[-1])
     assert len(windows) == length
     for centre in range(length):
@@ -346,6 +351,24 @@ def test_network_output_matches_a_direct_model_call(lite_weights):
     np.testing.assert_allclose(planes(out.get_frame(1)), direct[1], atol=1e-6)
 
 
+def test_warp_mode_matches_a_direct_model_call(lite_weights):
+    """temporal="warp": in-between frames are warp_between of X3's and X4's windows, centre
+    frames are unchanged; with tiles each tile warps its own part."""
+    frames = moving_frames(4)
+    path = str(lite_weights(2))
+    joint = vsstvun.stvun(make_clip(frames), scale=2, model_path=path)
+    warp = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal="warp")
+    net = load_model(scale=2, model_path=lite_weights(2))
+    with torch.inference_mode():
+        states = [net.encode_window(torch.from_numpy(expected_window(frames, k)).unsqueeze(0)) for k in (0, 1)]
+        direct = net.warp_between(*states, 0.5)[0].numpy()
+    np.testing.assert_array_equal(planes(warp.get_frame(0)), planes(joint.get_frame(0)))
+    np.testing.assert_allclose(planes(warp.get_frame(1)), direct, atol=1e-6)
+    assert np.abs(planes(warp.get_frame(1)) - planes(joint.get_frame(1))).max() > 1e-3
+    tiled = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal="warp", tiles=(2, 1), overlap=8)
+    assert np.abs(planes(tiled.get_frame(1)) - direct).mean() < 0.02
+
+
 @pytest.mark.slow
 def test_tiled_filter_is_close_to_untiled():
     clip = make_clip(moving_frames(3, 96, 64))
@@ -436,6 +459,7 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(flow_refine=16), "flow_refine must be 0 .off. or an odd window side"),
         (rgbs(), dict(flow_refine=-1), "flow_refine must be 0 .off. or an odd window side"),
         (rgbs(), dict(flow_refine=2.5), "flow_refine must be a whole number"),
+        (rgbs(), dict(temporal="fast"), "temporal must be one of 'joint', 'warp', got 'fast'"),
         (rgbs(), dict(model="huge"), "unknown model 'huge'; packaged"),
         (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from vsstvun.model import PRESETS, ModelConfig, build_model, preset_config
+from vsstvun.model import PRESETS, ModelConfig, WindowState, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
 from vsstvun.model.ops.warp import backward_warp
 
@@ -392,3 +392,48 @@ def test_flow_refine_cleans_the_flow_nets_output():
     for bad in (-1, 4):
         with pytest.raises(ValueError, match="flow_refine must be 0"):
             dataclasses.replace(preset_config("lite"), flow_refine=bad)
+
+
+def _centre_state(model, centre: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor) -> WindowState:
+    """A window state holding only what :meth:`STVUN.warp_between` reads: an HR centre frame
+    (model range, ``(1, 3, sH, sW)``) and LR flows."""
+    _, _, h, w = f34.shape
+    unused: list[torch.Tensor] = []
+    empty = torch.empty(0)
+    return WindowState(unused, unused, unused, centre, empty, empty, f34, f43, h, w)
+
+
+@pytest.mark.parametrize(("preset", "t"), [("lite", 0.5), ("lite", 0.25), ("base", 0.75)])
+def test_warp_between_moves_the_centre_frames_to_time_t(preset, t):
+    """Content moving d LR px per frame: X4's centre is X3's shifted by s*d HR px and brightened
+    by ``lift``, the flows are +-d, so both sides sample X3's centre shifted by t*s*d (Eq. 4 with
+    linear motion) and the (1 - t, t) blend adds t * lift (an equal blend would add lift / 2)."""
+    torch.manual_seed(4)
+    model = build_model(preset, 4).eval()
+    s, d = 4, 2
+    h, w = 16, 24
+    lift = 0.2
+    wide = torch.rand(1, 3, h * s, w * s + s * d) * 1.6 - 0.8  # model range, room for the lift
+    c3, c4 = wide[..., s * d :], wide[..., : w * s] + lift  # X4(x) = X3(x - s*d) + lift: moved right
+    flow = torch.zeros(1, 2, h, w)
+    flow[:, 0] = d
+    with torch.inference_mode():
+        state, following = _centre_state(model, c3, flow, -flow), _centre_state(model, c4, flow, -flow)
+        out = model.warp_between(state, following, t)
+        assert torch.equal(model.warp_between(state, following, 0.0), model.synthesize(state, 0.0))
+    shift = round(t * s * d)
+    expected = (wide[..., s * d - shift : s * d - shift + w * s] + t * lift) * 0.5 + 0.5
+    inner = (..., slice(s * d, w * s - s * d))  # columns whose samples stay inside both frames
+    assert out.shape == (1, 3, h * s, w * s)
+    assert torch.allclose(out[inner], expected[inner], atol=1e-5)
+
+
+def test_warp_between_checks_time_and_sizes():
+    model = build_model("lite").eval()
+    with torch.inference_mode():
+        a = model.encode_window(torch.rand(1, 7, 3, 16, 16))
+        b = model.encode_window(torch.rand(1, 7, 3, 16, 32))
+        with pytest.raises(ValueError, match=r"t must be in \[0, 1\)"):
+            model.warp_between(a, a, 1.0)
+        with pytest.raises(ValueError, match="differ in size"):
+            model.warp_between(a, b, 0.5)

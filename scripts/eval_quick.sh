@@ -11,6 +11,7 @@
 #                                                     0-8, cel 0-10, Big Buck Bunny 100-108)
 #        DEGRADE=clean,x264:28 scripts/eval_quick.sh  fewer degradations (default clean,x264:18,x264:28)
 #        FLOW_REFINE=BOX scripts/eval_quick.sh NAME   the flow clean-up window instead of the weights' own (0 = off)
+#        TEMPORAL=warp scripts/eval_quick.sh NAME     in-between frames warped from the centre frames (the filter's temporal="warp")
 # Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,6 @@ run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$scale" --time-factor 2 --crop 4 \
-        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} ${FLOW_REFINE:+--flow-refine "$FLOW_REFINE"} --degrade "${DEGRADE:-clean,x264:18,x264:28}" --device "$device" --out "$out/${name}_t2" "$@"
+        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} ${FLOW_REFINE:+--flow-refine "$FLOW_REFINE"} ${TEMPORAL:+--temporal "$TEMPORAL"} --degrade "${DEGRADE:-clean,x264:18,x264:28}" --device "$device" --out "$out/${name}_t2" "$@"
 }
 for_each_quick_clip $((scale == 2 ? 3 : 1))

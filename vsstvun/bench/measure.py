@@ -41,6 +41,7 @@ from tqdm import tqdm
 from ..filter.timing import Timing
 from ..model import SIZE_MULTIPLE, STVUN, build_model
 from ..model.checkpoint import save_checkpoint
+from ..model.config import TEMPORAL_MODES
 from ..model.ops import warp
 from ..model.ops.correlation import correlation
 from ..model.precision import DTYPES, input_dtype, resolve_precision
@@ -190,15 +191,24 @@ def open_runtime(config: BenchConfig, progress: bool = False) -> Iterator[Runtim
 # --- (a) cache payoff -------------------------------------------------------------------------
 
 
-def cached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> tuple[float, list[float]]:
-    """Seconds of one window's encode and of each of its ``synthesize`` calls."""
+#: One window's timings: its encode, then per output time its ``synthesize`` and its
+#: ``warp_between`` (``temporal="warp"``; the window stands in for its neighbour: same shapes).
+WindowTimes = tuple[float, list[float], list[float]]
+
+
+def cached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> WindowTimes:
+    """Seconds of one window's encode and of each of its ``synthesize`` and ``warp_between`` calls."""
     state, encode_s = clock.timed(lambda: model.encode_window(window))
-    return encode_s, [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
+    synth = [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
+    warps = [clock.timed(functools.partial(model.warp_between, state, state, t))[1] for t in times]
+    return encode_s, synth, warps
 
 
-def cached_ms_per_frame(runs: list[list[tuple[float, list[float]]]]) -> list[float]:
-    """Per repeat, ms per output frame of the cached path from :func:`cached_window` results."""
-    return [1000 * sum(e + sum(s) for e, s in rep) / sum(len(s) for _, s in rep) for rep in runs]
+def cached_ms_per_frame(runs: list[list[WindowTimes]], temporal: str = "joint") -> list[float]:
+    """Per repeat, ms per output frame of the cached path from :func:`cached_window` results,
+    with in-between frames from ``synthesize`` (joint) or ``warp_between`` (warp)."""
+    pick = 1 if temporal == "joint" else 2
+    return [1000 * sum(w[0] + sum(w[pick]) for w in rep) / sum(len(w[1]) for w in rep) for rep in runs]
 
 
 @dataclass(frozen=True)
@@ -209,19 +219,25 @@ class CachePayoff:
     """Median ``encode_window``."""
     synthesize_ms: float | None
     """Median ``synthesize`` at t > 0 (one decoder pass); None for factor 1."""
+    warp_ms: float | None
+    """Median ``warp_between`` at t > 0 (two HR warps); None for factor 1."""
     cached_ms_per_frame: float
+    warp_ms_per_frame: float
+    """The cached path with ``temporal="warp"``."""
     uncached_ms_per_frame: float
     speedup: float
     """uncached / cached time per output frame."""
     peak_memory: PeakMemory
 
     def rows(self) -> list[tuple[str, str]]:
-        synth = "n/a (factor 1)" if self.synthesize_ms is None else ms(self.synthesize_ms)
+        synth, warp = ("n/a (factor 1)" if v is None else ms(v) for v in (self.synthesize_ms, self.warp_ms))
         k = self.factor
         return [
             ("encode_window (once per input frame)", ms(self.encode_ms)),
             ("synthesize t>0 (one decoder pass: cost of each extra frame)", synth),
+            ("warp_between t>0 (temporal='warp': two HR warps instead)", warp),
             (f"cached: 1 window + {k} synthesize", per_frame(self.cached_ms_per_frame)),
+            (f"cached, temporal='warp': 1 window + {k} warp_between", per_frame(self.warp_ms_per_frame)),
             (f"uncached: {k} forward passes", per_frame(self.uncached_ms_per_frame)),
             ("cache speed-up", f"{self.speedup:.2f}x"),
             ("memory (cached path)", memory(self.peak_memory)),
@@ -241,13 +257,20 @@ def cache_payoff(rt: Runtime) -> CachePayoff:
     uncached = rt.repeat(uncached_window, "uncached", warm=False)
     cached_ms = median(cached_ms_per_frame(cached))
     uncached_ms = median(1000 * sum(rep) / (len(rep) * len(times)) for rep in uncached)
-    synth = [s for rep in cached for _, ss in rep for t, s in zip(times, ss, strict=True) if t > 0]
+    between = [t > 0 for t in times]
+
+    def in_between(pick: int) -> float | None:
+        values = [v for rep in cached for w in rep for v, b in zip(w[pick], between, strict=True) if b]
+        return 1000 * median(values) if values else None
+
     return CachePayoff(
         title="(a) cache payoff",
         factor=rt.config.factor,
-        encode_ms=1000 * median(e for rep in cached for e, _ in rep),
-        synthesize_ms=1000 * median(synth) if synth else None,
+        encode_ms=1000 * median(w[0] for rep in cached for w in rep),
+        synthesize_ms=in_between(1),
+        warp_ms=in_between(2),
         cached_ms_per_frame=cached_ms,
+        warp_ms_per_frame=median(cached_ms_per_frame(cached, "warp")),
         uncached_ms_per_frame=uncached_ms,
         speedup=uncached_ms / cached_ms,
         peak_memory=peak.result,
@@ -262,6 +285,8 @@ class Limit:
     title: str
     gflop_per_frame: float
     """Counted FLOPs of one window + k synthesize, divided by k (convolutions dominate)."""
+    warp_gflop_per_frame: float
+    """The same with ``temporal="warp"``: the window's FLOPs over k."""
     achieved_gflops: float
     """``gflop_per_frame`` / (a)'s cached time per frame."""
     peak_gflops: float | None
@@ -275,6 +300,7 @@ class Limit:
     def rows(self) -> list[tuple[str, str]]:
         rows = [
             ("FLOPs per output frame (counted: torch FlopCounterMode)", f"{self.gflop_per_frame:.1f} GFLOP"),
+            ("FLOPs per output frame, temporal='warp' (counted)", f"{self.warp_gflop_per_frame:.1f} GFLOP"),
             ("achieved (cached path)", f"{self.achieved_gflops:.1f} GFLOP/s"),
         ]
         if self.peak_gflops is None:
@@ -286,17 +312,20 @@ class Limit:
         ]
 
 
-def count_gflop_per_frame(model: STVUN, window: torch.Tensor, factor: int) -> float:
-    """Counted GFLOP of one cached window (encode + ``factor`` synthesize) per output frame."""
+def count_gflop_per_frame(model: STVUN, window: torch.Tensor, factor: int, temporal: str = "joint") -> float:
+    """Counted GFLOP of one cached window (encode + ``factor`` synthesize, or ``warp_between``
+    with ``temporal="warp"``, whose warps count nothing: no convolution) per output frame."""
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         state = model.encode_window(window)
         for t in output_times(factor):
-            model.synthesize(state, t)
+            model.synthesize(state, t) if temporal == "joint" else model.warp_between(state, state, t)
     return counter.get_total_flops() / factor / 1e9
 
 
 def limit(rt: Runtime, ms_per_frame: float) -> Limit:
-    gflop = count_gflop_per_frame(rt.eager_model(), rt.window(), rt.config.factor)
+    gflop, warp_gflop = (
+        count_gflop_per_frame(rt.eager_model(), rt.window(), rt.config.factor, temporal) for temporal in TEMPORAL_MODES
+    )
     threads = torch.get_num_threads()
     peak = peak_gflops(rt.device, DTYPES[rt.precision], threads, rt.config.peak_gflops)
     if isinstance(peak, str):
@@ -306,7 +335,7 @@ def limit(rt: Runtime, ms_per_frame: float) -> Limit:
     else:
         _, ghz, _ = cpu_info()
         peak_value, note = peak, f"{threads} cores x {ghz:.2f} GHz x {peak / threads / (ghz or 1):.0f} FLOP/cycle"
-    return Limit("(e) limit", gflop, gflop / (ms_per_frame / 1000), peak_value, note)
+    return Limit("(e) limit", gflop, warp_gflop, gflop / (ms_per_frame / 1000), peak_value, note)
 
 
 # --- (b) filter glue --------------------------------------------------------------------------

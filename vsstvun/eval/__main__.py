@@ -19,7 +19,7 @@ from pathlib import Path
 from ..data.codec import Degradation, parse_degradation
 from ..data.shots import CUT_THRESHOLD
 from ..data.video import read_video
-from ..model.config import FLOW_UPSAMPLES
+from ..model.config import FLOW_UPSAMPLES, TEMPORAL_MODES
 from ..model.precision import PRECISIONS
 from .protocol import evaluate
 from .report import write_report
@@ -69,6 +69,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="BOX",
         help="photometric flow clean-up window (odd LR pixels, 0 = off) instead of the weights' own setting",
     )
+    p.add_argument(
+        "--temporal",
+        default="joint",
+        choices=TEMPORAL_MODES,
+        help="the model's in-between frames: a decoder pass each (joint, the paper's) or its two "
+        "neighbouring centre frames warped and blended (warp, the filter's fast mode)",
+    )
     p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
     p.add_argument(
         "--degrade",
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=True,
             degradation=degradation,
             showcase=True,
+            temporal=args.temporal,
         )
         result["config"] |= {
             "clip": args.name or args.video.stem,

@@ -150,3 +150,7 @@ class ModelMethod:
 
     def frame(self, state: Any, t: float) -> torch.Tensor:
         return self.model.synthesize(state, t)[0].float().cpu()
+
+    def between(self, state: Any, following: Any, t: float) -> torch.Tensor:
+        """The frame at t by warping this window's and the next window's centre frames alone."""
+        return self.model.warp_between(state, following, t)[0].float().cpu()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,6 +33,7 @@ from ..data.codec import Degradation, apply_degradation, parse_degradation, to_u
 from ..data.degrade import crop_to_scale, degrade
 from ..data.shots import CUT_THRESHOLD, cut_flags
 from ..model import STVUN
+from ..model.config import TEMPORAL_MODES
 from . import metrics
 from .methods import BicubicBlend, BicubicFlow, Method, ModelMethod, Sequential
 
@@ -130,6 +132,7 @@ def evaluate(
     extra_methods: Sequence[Method] = (),
     degradation: Degradation | str = "clean",
     showcase: bool = False,
+    temporal: str = "joint",
 ) -> dict:
     """Score ``model`` (if any), the baselines and ``extra_methods`` on one HR clip.
 
@@ -140,8 +143,12 @@ def evaluate(
     "count": n}, "by_t": {"0.5": {...}}, "seconds": s}}}``. With ``showcase``, also
     ``"showcase": {"centre"|"intermediate": {"frame": i, "t": t, "images": {name: HWC uint8}}}``
     (every method's output and the ``"ground truth"`` at the frames :func:`showcase_input` picks;
-    not JSON).
+    not JSON). ``temporal="warp"`` makes the model's in-between frames
+    :meth:`~vsstvun.model.STVUN.warp_between` its centre frames of consecutive windows, as the
+    filter's ``temporal="warp"`` does, instead of a decoder pass each.
     """
+    if temporal not in TEMPORAL_MODES:
+        raise ValueError(f"temporal must be one of {TEMPORAL_MODES}, got {temporal!r}")
     if time_factor < 1:
         raise ValueError(f"time_factor must be >= 1, got {time_factor}")
     if isinstance(degradation, str):
@@ -188,7 +195,9 @@ def evaluate(
         if index in keep:
             kept[keep[index][0]]["images"][name] = _to_uint8_hwc(out)
 
+    warp = model_method is not None and temporal == "warp"
     previous_centre: torch.Tensor | None = None  # the model's centre frame of window k - 1
+    previous_state: Any = None  # and its window state (temporal="warp")
     with torch.inference_mode():
         for k in tqdm(range(n), desc=f"windows ({degradation})", unit="win", disable=not progress):
             window = lr[window_positions(k, n, gap_cut)]
@@ -196,12 +205,19 @@ def evaluate(
             for m in methods:
                 start = time.perf_counter()
                 state = m.prepare(window)
-                outs = {0.0: m.frame(state, 0.0)} | ({t: m.frame(state, t) for t in ts} if has_pair else {})
+                joint = has_pair and not (warp and m is model_method)
+                outs = {0.0: m.frame(state, 0.0)} | ({t: m.frame(state, t) for t in ts} if joint else {})
+                if m is model_method and warp and previous_state is not None and not gap_cut[k - 1]:
+                    between = {t: model_method.between(previous_state, state, t) for t in ts}
+                else:
+                    between = {}
                 seconds[m.name] += time.perf_counter() - start
                 for t, out in outs.items():
                     score(m.name, k, t, out)
+                for t, out in between.items():
+                    score(m.name, k - 1, t, out)
                 if m is model_method:
-                    centre = outs[0.0]
+                    centre, previous_state = outs[0.0], state
             if sequential is None:
                 continue
             score(sequential.name, k, 0.0, centre)
@@ -236,6 +252,7 @@ def evaluate(
         "windows": n,
         "skipped_pairs": int(sum(gap_cut)),
         "cut_threshold": cut_threshold,
+        "temporal": temporal if model is not None else None,
     }
     result = {"config": config, "methods": results}
     if showcase:

@@ -32,15 +32,17 @@ from fractions import Fraction
 _SIDE = 3
 
 
-def span(max_hold: int) -> tuple[int, int]:
+def span(max_hold: int, next_window: bool = False) -> tuple[int, int]:
     """``(before, after)``: the source frames around ``x`` that decide an output at ``x + Tin``.
 
     The drawing at ``x`` starts at most ``max_hold - 1`` frames before it, the 3 drawings
     before that are at most ``max_hold`` apart, and telling a drawing from a still needs
     ``max_hold`` more frames: ``4 * max_hold`` before. After: 3 drawings at most ``max_hold``
-    apart, starting from ``x + 1`` (the nearer side of a cut right after ``x``).
+    apart, starting from ``x + 1`` (the nearer side of a cut right after ``x``). With
+    ``next_window`` (the window of drawing B as well, for warped in-between frames), B starts at
+    most ``max_hold`` frames after ``x``, so the window's last drawing reaches ``max_hold`` further.
     """
-    return 4 * max_hold, 3 * max_hold + 1
+    return 4 * max_hold, (4 if next_window else 3) * max_hold + 1
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import vapoursynth as vs
 
 from .. import scenechange
 from ..model import WindowState
-from ..model.config import check_flow_refine
+from ..model.config import TEMPORAL_MODES, check_flow_refine
 from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from . import args
@@ -68,6 +68,7 @@ def stvun(
     dedup_max_hold: int = 3,
     precision: str = "auto",
     flow_refine: int | None = None,
+    temporal: str = "joint",
 ) -> vs.VideoNode:
     """Upsample ``clip`` by ``scale`` in space and by a rational factor in time with STVUN.
 
@@ -108,6 +109,11 @@ def stvun(
         net's motion bleeding into still background (:mod:`vsstvun.model.ops.flow_refine`); 0 turns
         it off; ``None`` (default) keeps the weights' own (off in every shipped file); 17
         pays on clean footage with large motion (README, "Flow clean-up").
+    :param temporal: how in-between frames are made: "joint" (default, the paper's: a decoder pass
+        on the warped features of X3 and X4) or "warp" (the space-only frames of X3 and X4, warped
+        with the network's flow and blended: no decoder pass, so k output frames per source frame
+        cost one window instead of a window and k - 1 decoder passes (README, "Fast in-between
+        frames", for the speed and quality measured).
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
@@ -132,6 +138,8 @@ def stvun(
         dedup_max_hold = args.integer("dedup_max_hold", dedup_max_hold)
         if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
+        if temporal not in TEMPORAL_MODES:
+            raise ValueError(f"temporal must be one of {', '.join(map(repr, TEMPORAL_MODES))}, got {temporal!r}")
         if flow_refine is not None:
             flow_refine = check_flow_refine(args.integer("flow_refine", flow_refine))
         factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
@@ -149,8 +157,8 @@ def stvun(
 
         engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
         held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None
-        offsets = _offsets(held_drawings)
-        renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start)
+        offsets = _offsets(held_drawings, temporal == "warp")
+        renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start, temporal == "warp")
         out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
@@ -168,11 +176,12 @@ def stvun(
         raise vs.Error(f"stvun: {exc}") from exc
 
 
-def _offsets(held_drawings: tuple[float, int] | None) -> range:
-    """Source frames fetched per output frame, relative to X3; dedup needs its whole span."""
+def _offsets(held_drawings: tuple[float, int] | None, next_window: bool) -> range:
+    """Source frames fetched per output frame, relative to X3; dedup needs its whole span (and
+    drawing B's window too when in-between frames are warped from B's space-only frame)."""
     if held_drawings is None:
         return _OFFSETS
-    before, after = held.span(held_drawings[1])
+    before, after = held.span(held_drawings[1], next_window)
     return range(-before, after + 1)
 
 
@@ -205,11 +214,18 @@ class _Engine:
             self.pool.finish(stream)  # cached states are read from other threads' streams
             return states
 
-    def synthesize(self, states: list[WindowState], t: float, out_dtype: np.dtype) -> np.ndarray:
-        """``(3, sH, sW)`` image at time ``t`` of the window, as ``out_dtype`` on the host."""
+    def synthesize(
+        self, states: list[WindowState], t: float, out_dtype: np.dtype, following: list[WindowState] | None = None
+    ) -> np.ndarray:
+        """``(3, sH, sW)`` image at time ``t`` of the window, as ``out_dtype`` on the host: a
+        decoder pass, or with ``following`` (X4's window) both space-only frames warped to t."""
         host = torch.float16 if out_dtype == np.float16 else torch.float32
         with self.pool.slot() as stream, torch.inference_mode():
-            return self.pool.download(self.model.synthesize(states, t)[0], host, stream)
+            if following is None:
+                image = self.model.synthesize(states, t)
+            else:
+                image = self.model.warp_between(states, following, t)
+            return self.pool.download(image[0], host, stream)
 
 
 class _Frames:
@@ -301,6 +317,7 @@ class _Renderer:
         threshold: float | None,
         held_drawings: tuple[float, int] | None,
         origin: int,
+        warp: bool,
     ) -> None:
         self.timing = timing
         self.engine = engine
@@ -308,6 +325,7 @@ class _Renderer:
         self.threshold = threshold
         self.held_drawings = held_drawings  # (dedup_threshold, dedup_max_hold) with dedup on
         self.origin = origin
+        self.warp = warp  # temporal="warp": in-between frames from the space-only frames of X3 and X4
         self.verdicts: WindowCache[int, bool] = WindowCache(_CUT_VERDICTS)
 
     def __call__(self, n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
@@ -316,16 +334,18 @@ class _Renderer:
         drawn = None
         if self.held_drawings is None:
             centre, tin = self._target(pos, frames)
-            window = partial(frames.window, centre)
+            following = centre + 1
+            window = frames.window
         else:
             # The drawing determines its window, so held copies share one cached encode.
             drawings = frames.drawings(*self.held_drawings)
             drawn = drawings.target(pos.source, pos.tin)
-            centre, tin = drawn.a, drawn.tin
-            window = partial(frames.drawing_window, drawings, centre)
-        states = self.engine.states(centre, window)
+            centre, tin, following = drawn.a, drawn.tin, drawn.b
+            window = partial(frames.drawing_window, drawings)
+        states = self.engine.states(centre, partial(window, centre))
+        after = self.engine.states(following, partial(window, following)) if self.warp and tin else None
         out = f[0].copy()
-        image = self.engine.synthesize(states, float(tin), np.asarray(out[0]).dtype)
+        image = self.engine.synthesize(states, float(tin), np.asarray(out[0]).dtype, after)
         for p in range(3):
             np.copyto(np.asarray(out[p]), image[p])
         self._set_props(out, n, pos, frames, centre, tin)

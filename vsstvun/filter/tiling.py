@@ -132,7 +132,16 @@ class TiledModel:
 
     def synthesize(self, states: Sequence[WindowState], t: float) -> torch.Tensor:
         """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""
-        parts = [self.model.synthesize(state, t) for state in states]
+        return self._blend([self.model.synthesize(state, t) for state in states])
+
+    def warp_between(self, states: Sequence[WindowState], following: Sequence[WindowState], t: float) -> torch.Tensor:
+        """Frame at time ``t`` warped from the space-only frames of this window and the next
+        (:meth:`STVUN.warp_between`), tile by tile, tiles blended."""
+        pairs = zip(states, following, strict=True)
+        return self._blend([self.model.warp_between(state, after, t) for state, after in pairs])
+
+    def _blend(self, parts: list[torch.Tensor]) -> torch.Tensor:
+        """The HR tiles ``(B, 3, sh, sw)`` of one frame weighted into the whole frame."""
         if len(parts) == 1:
             return parts[0]
         s, last = self.model.scale, self.tiles[-1]

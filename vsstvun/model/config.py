@@ -16,6 +16,10 @@ FLOW_UPSAMPLES = (1, 2, 4)
 #: How Eq. 5/6 weigh X3 and X4 warped to time t: ``equal`` (1/2 each, the paper and the authors'
 #: network) or ``linear`` (``1 - t`` and ``t``, by distance in time).
 TIME_BLENDS = ("equal", "linear")
+#: How in-between frames are made at inference: a decoder pass on the warped features (``joint``,
+#: the paper's) or the two neighbouring centre frames warped and blended (``warp``,
+#: :meth:`~vsstvun.model.STVUN.warp_between`). Not a property of the weights.
+TEMPORAL_MODES = ("joint", "warp")
 #: Values of fields that files saved before the field existed were trained with, where that
 #: differs from the dataclass default (the paper's value). Every ``lite`` file predating
 #: ``time_blend`` was trained with the linear blend; a ``full`` file without the field holds the
