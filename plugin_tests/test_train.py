@@ -13,7 +13,7 @@ from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import init_from, model_overrides, saved_step
-from vsstvun.train.losses import LossWeights, flow_loss, full_loss, pyramid_teacher_loss
+from vsstvun.train.losses import LossWeights, flow_loss, full_loss, hr_warp_loss, pyramid_teacher_loss
 from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
 from vsstvun.train.validate import ValidationSet, validate
@@ -150,14 +150,57 @@ def test_dis_teacher_recovers_a_translation():
 def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
     out = train(
-        _cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, flow_only=True, init=init, lr=1e-2, min_lr=1e-2),
+        _cfg(
+            tmp_path / "run",
+            stage1_iters=0,
+            stage2_iters=3,
+            flow_only=True,
+            init=init,
+            lr=1e-2,
+            min_lr=1e-2,
+            weights=LossWeights(teacher=0.1, warp=1.0),
+        ),
         _batches(3),
     )
     before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
     changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
-    assert changed == {"pwcnet"}
+    assert changed == {"pwcnet"}  # the HR warp loss reads the other parts' frames, never trains them
     log = _log(tmp_path / "run")
-    assert {"L_M", "L_T"} <= set(log[-1]) and "L_S" not in log[-1]
+    assert {"L_M", "L_T", "L_W"} <= set(log[-1]) and "L_S" not in log[-1]
+    with pytest.raises(ValueError, match="use it with --flow-only"):
+        train(_cfg(tmp_path / "joint", weights=LossWeights(warp=1.0)), _batches(1))
+
+
+def test_hr_warp_loss_is_small_for_the_true_motion_and_reaches_only_the_flows():
+    """A sine panning 2 LR px per frame, with the decoder's residual switched off (space-only
+    frames = the bilinear upsample of the LR frame): at t = 1/2 the true flows +-2 move both
+    neighbours by a whole LR pixel onto the target (the upsampled frame of the sine at time 3.5),
+    exact but for the replicated borders; zero flows blend two sines a quarter period apart.
+    Gradients reach the flows and no weight."""
+    from vsstvun.model.stvun import upsample_aligned
+
+    torch.manual_seed(0)
+    model = build_model("lite", 4).eval()
+    model.decoder.rconv1.weight.data.zero_()
+    model.decoder.rconv1.bias.data.zero_()
+    d, h, w, t = 2.0, 16, 24, 0.5
+
+    def frame(time: float) -> torch.Tensor:
+        x = torch.arange(w, dtype=torch.float32)
+        return (0.4 + 0.2 * torch.sin(2 * torch.pi * (x - time * d) / 8)).expand(3, h, w)
+
+    lr = torch.stack([frame(k) for k in range(8)])[None]
+    hr_t = upsample_aligned(frame(3 + t)[None], 4)[:, None]
+    batch = {"lr": lr, "ts": torch.full((1, 1), t), "hr_t": hr_t}
+    motion = torch.zeros(1, 2, h, w)
+    motion[:, 0] = d
+    true = [motion.clone().requires_grad_(), (-motion).requires_grad_()]
+    loss = hr_warp_loss(model, batch, *true)
+    still = hr_warp_loss(model, batch, torch.zeros(1, 2, h, w), torch.zeros(1, 2, h, w))
+    assert loss.item() < still.item() / 5  # the borders, where both sides replicate, keep some error
+    loss.backward()
+    assert all(f.grad is not None and f.grad.abs().sum() > 0 for f in true)
+    assert all(p.grad is None for p in model.parameters())
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ benchmarks all build on this split.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
@@ -213,6 +214,12 @@ class STVUN(nn.Module):
             height=h,
             width=w,
         )
+
+    def with_flows(self, state: WindowState, f34: torch.Tensor, f43: torch.Tensor) -> WindowState:
+        """``state`` with other LR flows ``(B, 2, H, W)`` (e.g. ones that carry gradients in
+        training), padded as :meth:`encode_window` pads given flows."""
+        f34, f43 = (_pad_to_multiple(f.float(), SIZE_MULTIPLE) for f in (f34, f43))
+        return dataclasses.replace(state, f34=f34, f43=f43)
 
     def _warp_to_time(
         self, state: WindowState, t: float | torch.Tensor, warp: TimeWarp = warp_to_time

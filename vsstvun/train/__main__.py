@@ -65,6 +65,12 @@ def _args() -> argparse.Namespace:
         help="teacher flow on PWC-Net's coarse levels (flow-only stage; 0 = off)",
     )
     p.add_argument(
+        "--w-warp",
+        type=float,
+        default=0.0,
+        help="flow-only stage: L1 of the HR in-between frames temporal='warp' makes with the flows (0 = off)",
+    )
+    p.add_argument(
         "--strides",
         type=int,
         nargs="+",
@@ -197,7 +203,7 @@ def main() -> None:
         seed=a.seed,
         device=a.device,
         amp=a.amp,
-        weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid),
+        weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid, a.w_warp),
         save_every=a.save_every,
         max_minutes=a.max_minutes,
         init=a.init,

@@ -154,6 +154,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     device = torch.device(cfg.device)
     if cfg.flow_only and cfg.freeze_flow:
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
+    if cfg.weights.warp > 0 and not cfg.flow_only:
+        raise ValueError("the HR warp loss (--w-warp) trains the flow net alone: use it with --flow-only")
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)

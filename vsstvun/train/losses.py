@@ -26,6 +26,9 @@ class LossWeights:
     teacher: float = 0.0
     #: Teacher flow on PWC-Net's coarse levels (flow-only stage), mean over the levels.
     pyramid: float = 0.0
+    #: HR in-between frames as ``temporal="warp"`` makes them from the flows (flow-only stage):
+    #: :func:`hr_warp_loss`.
+    warp: float = 0.0
 
 
 def batch_window(lr: torch.Tensor) -> torch.Tensor:
@@ -89,11 +92,40 @@ def flow_loss(
         / k
     )
     total, parts = weights.motion * l_m, {"L_M": l_m.item()}
+    if weights.warp > 0:
+        l_w = hr_warp_loss(model, batch, f34, f43)
+        total = total + weights.warp * l_w
+        parts["L_W"] = l_w.item()
     if teacher is not None and weights.pyramid > 0:
         l_p = pyramid_teacher_loss(coarse, torch.cat(teacher))
         total = total + weights.pyramid * l_p
         parts["L_P"] = l_p.item()
     return _with_teacher(total, parts, f34, f43, weights.teacher, teacher)
+
+
+def hr_warp_loss(model: STVUN, batch: dict[str, torch.Tensor], f34: torch.Tensor, f43: torch.Tensor) -> torch.Tensor:
+    """L1 of the HR in-between frames :meth:`~vsstvun.model.STVUN.warp_between` makes with the
+    LR flows ``f34``/``f43`` from the (fixed) space-only frames of the windows X0..X6 and X1..X7.
+
+    Why: with ``temporal="warp"`` those frames are the output, so the flow net can be tuned for
+    exactly what it is used for, HR warping of the network's own frames, rather than for the LR
+    photometric loss or a teacher's flow. The windows are encoded without gradients (and
+    without their flow net: the flows come from the caller); gradients reach the flows only.
+    """
+    lr = batch["lr"]
+    zeros = lr.new_zeros(lr.shape[0], 2, *lr.shape[-2:])
+    with torch.no_grad():
+        state, following = (model.encode_window(w, flows=(zeros, zeros)) for w in (batch_window(lr), lr[:, 1:8]))
+    state = model.with_flows(state, f34, f43)
+    ts, hr_t = batch["ts"], batch["hr_t"]
+    k = ts.shape[1]
+    return (
+        sum(
+            F.l1_loss(model.warp_between(state, following, ts[:, i].view(-1, 1, 1, 1), clamp=False), hr_t[:, i])
+            for i in range(k)
+        )
+        / k
+    )
 
 
 def pyramid_teacher_loss(coarse: list[torch.Tensor], teacher: torch.Tensor) -> torch.Tensor:
