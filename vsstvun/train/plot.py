@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-CURVES = (("L_S", "L_S"), ("L_F", "L_F"), ("L_M", "L_M"), ("L_T", "L_T (px)"), ("L_P", "L_P (px, coarse levels)"))
+CURVES = (
+    ("L_S", "L_S"),
+    ("L_F", "L_F"),
+    ("L_M", "L_M"),
+    ("L_W", "L_W (HR warp)"),
+    ("L_T", "L_T (px)"),
+    ("L_P", "L_P (px, coarse levels)"),
+)
 VAL_CURVES = (("val_centre_gain", "validation: centre"), ("val_between_gain", "validation: in-between"))
 
 
