@@ -149,19 +149,8 @@ def test_dis_teacher_recovers_a_translation():
 @pytest.mark.slow
 def test_flow_only_stage_touches_only_the_flow_net(tmp_path):
     init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
-    out = train(
-        _cfg(
-            tmp_path / "run",
-            stage1_iters=0,
-            stage2_iters=3,
-            flow_only=True,
-            init=init,
-            lr=1e-2,
-            min_lr=1e-2,
-            weights=LossWeights(teacher=0.1, warp=1.0),
-        ),
-        _batches(3),
-    )
+    fast = dict(stage1_iters=0, stage2_iters=3, init=init, lr=1e-2, min_lr=1e-2)
+    out = train(_cfg(tmp_path / "run", flow_only=True, weights=LossWeights(teacher=0.1, warp=1.0), **fast), _batches(3))
     before, after = load_checkpoint(init).state_dict(), load_checkpoint(out).state_dict()
     changed = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
     assert changed == {"pwcnet"}  # the HR warp loss reads the other parts' frames, never trains them
