@@ -33,7 +33,7 @@ from ..data.codec import Degradation, apply_degradation, parse_degradation, to_u
 from ..data.degrade import crop_to_scale, degrade
 from ..data.shots import CUT_THRESHOLD, cut_flags
 from ..model import STVUN
-from ..model.config import TEMPORAL_MODES
+from ..model.config import check_temporal
 from . import metrics
 from .methods import BicubicBlend, BicubicFlow, Method, ModelMethod, Sequential
 
@@ -147,8 +147,7 @@ def evaluate(
     :meth:`~vsstvun.model.STVUN.warp_between` its centre frames of consecutive windows, as the
     filter's ``temporal="warp"`` does, instead of a decoder pass each.
     """
-    if temporal not in TEMPORAL_MODES:
-        raise ValueError(f"temporal must be one of {TEMPORAL_MODES}, got {temporal!r}")
+    check_temporal(temporal)
     if time_factor < 1:
         raise ValueError(f"time_factor must be >= 1, got {time_factor}")
     if isinstance(degradation, str):

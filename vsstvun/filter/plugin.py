@@ -23,7 +23,7 @@ import vapoursynth as vs
 
 from .. import scenechange
 from ..model import WindowState
-from ..model.config import TEMPORAL_MODES, check_flow_refine
+from ..model.config import check_flow_refine, check_temporal
 from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from . import args
@@ -138,8 +138,7 @@ def stvun(
         dedup_max_hold = args.integer("dedup_max_hold", dedup_max_hold)
         if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
-        if temporal not in TEMPORAL_MODES:
-            raise ValueError(f"temporal must be one of {', '.join(map(repr, TEMPORAL_MODES))}, got {temporal!r}")
+        check_temporal(temporal)
         if flow_refine is not None:
             flow_refine = check_flow_refine(args.integer("flow_refine", flow_refine))
         factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)

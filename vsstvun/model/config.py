@@ -27,6 +27,13 @@ TEMPORAL_MODES = ("joint", "warp")
 _LEGACY_FIELDS = {"lite": {"time_blend": "linear"}}
 
 
+def check_temporal(mode: str) -> str:
+    """``mode`` if it is one of :data:`TEMPORAL_MODES`."""
+    if mode not in TEMPORAL_MODES:
+        raise ValueError(f"temporal must be one of {', '.join(map(repr, TEMPORAL_MODES))}, got {mode!r}")
+    return mode
+
+
 def check_flow_refine(box: int) -> int:
     """``box`` if it is a valid :attr:`ModelConfig.flow_refine` (0, or an odd number of LR pixels)."""
     if box < 0 or (box and box % 2 == 0):
