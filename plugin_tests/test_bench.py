@@ -58,6 +58,9 @@ def test_suites_match_the_readme_runs():
     assert {(c.preset, c.precision) for c in gpu} == {(p, q) for p in ("full", "lite") for q in ("fp16", "fp32")}
     assert all(c.device == "cuda" and c.out_size == (3840, 2160) and c.factor == 2 for c in gpu)
     assert {c.num_streams for c in gpu} == {1, 2, 4} and (2, 2) in {c.tiles for c in gpu}
+    quick = SUITES["gpu-quick"]  # the lent session's one call: the headline rows, both presets
+    assert [(c.preset, c.precision) for c in quick] == [("full", "fp16"), ("lite", "fp16")]
+    assert all(c.replace(repeats=5) in gpu for c in quick)
 
 
 def test_cpu_peak_memory_sees_an_allocation():

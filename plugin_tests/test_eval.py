@@ -125,6 +125,13 @@ def test_cli(
     assert r4["config"]["flow_upsample"] == 4
     assert r4["methods"]["stvun-lite"]["centre"] == r["methods"]["stvun-lite"]["centre"]  # flow-free frames
     assert r4["methods"]["stvun-lite"]["intermediate"] != r["methods"]["stvun-lite"]["intermediate"]
+    tables = tmp_path / "tables"
+    assert main(args[:-1] + [str(tables), "--tables-only"]) == 0
+    assert sorted(p.name for p in (tables / "clean").iterdir()) == ["eval.json", "eval.md"]
+    rt = json.loads((tables / "clean" / "eval.json").read_text())
+    assert rt["crops"] == {}
+    assert {m: v["all"] for m, v in rt["methods"].items()} == {m: v["all"] for m, v in r["methods"].items()}
+    assert "![" not in (tables / "clean" / "eval.md").read_text()
     assert main(["--video", str(frames), "--model", "none", "--out", str(out)]) == 0
     assert main(["--video", str(frames), "--model-path", str(tmp_path / "missing.safetensors"), "--out", str(out)]) == 2
 

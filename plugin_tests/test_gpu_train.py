@@ -1,4 +1,5 @@
-"""scripts/gpu_train.sh on the CPU with a tiny setting, from a pack made by vsstvun.data.pack."""
+"""The lent-GPU playbook on the CPU with a tiny setting: the data pack, then scripts/gpu_session.sh
+(training runs and the check in one call) from it, and what comes back fits the device tool."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import cv2
@@ -14,13 +16,35 @@ import pytest
 from test_cel import drawing
 from test_data import pan, texture
 
-from vsstvun.data import pack
+from vsstvun.data import clipart, pack
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow  # about 35 s of CPU: three tiny training runs in fresh interpreters
-def test_gpu_train_tiny_runs_from_a_pack(tmp_path: Path) -> None:
+def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    (media / "cels").mkdir(parents=True)
+    cv2.imwrite(str(media / "photo.png"), texture(900, 1000))
+    for i in range(12):
+        cv2.imwrite(str(media / "cels" / f"cel_{i}.png"), drawing(300, 200, i))
+    size = pack.pack(tmp_path / "all", [], [media / "photo.png"], media / "cels")
+    packed = sorted((tmp_path / "all" / "clipart").iterdir())
+    assert packed and all(not clipart.held_out(p.stem) for p in packed)  # held-out drawings stay home
+    for p in packed:
+        layer, source = clipart.read_layer(p), clipart.read_layer(media / "cels" / p.name)
+        assert max(layer.shape[:2]) == pack.CLIPART_SIDE
+        assert np.abs(layer.astype(int) - pack.fit(source, pack.CLIPART_SIDE)).mean() < 2  # palette: near-lossless
+    assert max(cv2.imread(str(next((tmp_path / "all" / "stills").iterdir()))).shape) == pack.STILL_SIDE
+    # A smaller budget keeps fewer drawings, the first ones of the same order, and is kept.
+    small = pack.pack(tmp_path / "some", [], [media / "photo.png"], media / "cels", max_bytes=size - 1)
+    kept = sorted((tmp_path / "some" / "clipart").iterdir())
+    assert small <= size - 1 and 0 < len(kept) < len(packed)
+    with pytest.raises(RuntimeError, match="over"):
+        pack.pack(tmp_path / "none", [], [media / "photo.png"], media / "cels", max_bytes=1000)
+
+
+@pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
+def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     media = tmp_path / "media"
     (media / "cels").mkdir(parents=True)
     writer = cv2.VideoWriter(str(media / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 24, (64, 64))
@@ -28,31 +52,52 @@ def test_gpu_train_tiny_runs_from_a_pack(tmp_path: Path) -> None:
         writer.write(frame[..., ::-1])
     writer.release()
     cv2.imwrite(str(media / "photo.png"), texture(80, 100))
-    names = [f"cel_{i}" for i in range(12)]
-    for i, name in enumerate(names):
-        cv2.imwrite(str(media / "cels" / f"{name}.png"), drawing(300, 200, i))
-    size = pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
-    assert 0 < size < pack.MAX_MIB * 2**20
-    packed = sorted(p.stem for p in (tmp_path / "pack" / "clipart").iterdir())
-    assert packed and all(not pack.clipart.held_out(n) for n in packed)  # held-out drawings stay home
-    assert all(max(cv2.imread(str(p)).shape[:2]) <= pack.CLIPART_SIDE for p in (tmp_path / "pack/clipart").iterdir())
+    for i in range(12):
+        cv2.imwrite(str(media / "cels" / f"cel_{i}.png"), drawing(300, 200, i))
+    pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
     assert len(pack.source_specs(tmp_path / "pack")) == 3
 
+    out = tmp_path / "out"
     env = {
         **os.environ,
         "PYTHON": sys.executable,
         "TRAINDATA": str(tmp_path / "pack"),
-        "OUT": str(tmp_path / "out"),
+        "OUT": str(out),
+        "RUNS": str(tmp_path / "runs"),
         "GPU_TRAIN_TINY": "1",
         "OMP_NUM_THREADS": "1",
     }
-    done = subprocess.run(["bash", "scripts/gpu_train.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    for run, preset, scale in [("lite_x4", "lite", 4), ("lite_x2", "lite", 2), ("base_x4", "base", 4)]:
-        export = tmp_path / "out" / run / f"stvun_{preset}_x{scale}.safetensors"
-        assert 0 < export.stat().st_size < 16 * 2**20
-        data = json.loads((tmp_path / "out" / run / "config.json").read_text())
-        assert data["data"]["real"] == 0.6 and any(s.startswith("cel:") for s in data["data"]["sources"])
-    recs = [json.loads(line) for line in (tmp_path / "out/base_x4/log.jsonl").read_text().splitlines()]
+    files = sorted(p.name for p in out.iterdir())
+    assert all(p.is_file() for p in out.iterdir()) and len(files) <= 8  # what the device tool brings back
+    assert {"session.log", "train.tar.gz", "env.txt", "tests.txt"} <= set(files)
+    for scale in (4, 2):
+        assert 0 < (out / f"stvun_lite_x{scale}.safetensors").stat().st_size < 16 * 2**20
+    with tarfile.open(out / "train.tar.gz") as tar:
+        names = set(tar.getnames())
+        assert {f"./lite_x{s}/{f}" for s in (4, 2) for f in ("log.jsonl", "config.json", "loss.png")} <= names
+        data = json.load(tar.extractfile("./lite_x4/config.json"))
+        log = tar.extractfile("./lite_x2/log.jsonl").read().decode().splitlines()
+    assert data["data"]["real"] == 0.6 and any(s.startswith("cel:") for s in data["data"]["sources"])
+    assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_x4.safetensors")
+    recs = [json.loads(line) for line in log]
     assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])
     assert [r["step"] for r in recs if "val_centre" in r] == [0, 2]  # validation curve: start and end
+    session = (out / "session.log").read_text()
+    assert session.index("== training") < session.index("== check") < session.index("== done")
+
+
+#: What .gpu/pyav.tar.xz takes of a device call, rounded up (scripts/gpu_pack.sh: 23.1 MiB for PyAV 19).
+PYAV_MIB = 24
+
+
+def test_the_tree_leaves_room_for_the_gpu_call() -> None:
+    """A device call carries the working tree, the pack and PyAV in 64 MiB: results committed
+    with plots and crops for every experiment would crowd out the training data."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    paths = [ROOT / name for name in listed.stdout.decode().split("\0") if name]
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    assert size <= (64 - pack.MAX_MIB - PYAV_MIB) * 2**20, f"tracked files take {size / 2**20:.1f} MiB"

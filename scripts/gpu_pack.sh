@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# Run HERE (with network) before a GPU day: download the wheels a rented GPU machine without
-# network lacks, for Python 3.12 on x86-64 Linux, into .whl/ (git-ignored). Copy the source tree
-# with .whl/ to the GPU machine and run scripts/gpu_check.sh there, which installs them offline.
-# That machine is assumed to have PyTorch (CUDA) and CuPy; everything else vsstvun and its tests
-# import comes from here. Usage: scripts/gpu_pack.sh [extra pip requirement ...]
+# Run HERE (with network) before using a lent GPU: packs what the one device call
+# (scripts/gpu_session.sh) carries beside the source tree, and checks that it all fits.
+#   .traindata/         the training data (python -m vsstvun.data.pack: clips, photos, clip art; 5 MiB)
+#   .gpu/pyav.tar.xz    PyAV for CPython 3.12 on x86-64 Linux (the wheel's files, xz: about 23 MiB),
+#                       the codec round trip of the real-source windows; that machine has no PyAV
+#                       and no network, and its wheel (35 MB zipped) would not fit
+# Both are ignored by git. A device call carries at most 64 MiB: the working tree (tracked and
+# untracked-not-ignored files) plus the carried folders. This script fails when the sum is over.
+# Usage: scripts/gpu_pack.sh   (then, in the session: run "bash scripts/gpu_session.sh" with
+#        carry [".traindata", ".gpu"]; see the script's header)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-# Runtime deps without torch (there already), test deps, the train extra's modules that the bench
-# and scripts/gpu_train.sh import (OpenCV, matplotlib, PyAV for the codec round trip), and CuPy in
-# case that image lacks it.
-reqs=(vapoursynth vsutil safetensors tqdm numpy pytest opencv-python-headless matplotlib av "cupy-cuda13x>=13.6" "$@")
-"$PY" -m pip download --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-    -d .whl "${reqs[@]}"
-ls -1 .whl
+limit=$((${LIMIT_MIB:-64} * 1024 * 1024))
+
+[ -d .traindata/clipart ] || PYTHONPATH=$PWD "$PY" -m vsstvun.data.pack --out .traindata
+if [ ! -f .gpu/pyav.tar.xz ]; then
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    version=$("$PY" -c "import av; print(av.__version__)")
+    "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+        --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+        -d "$tmp" "av==$version"
+    mkdir -p "$tmp/site" .gpu
+    "$PY" -m zipfile -e "$tmp"/av-*.whl "$tmp/site"
+    tar -C "$tmp/site" -cf - . | xz -9 -T0 > .gpu/pyav.tar.xz.part
+    mv .gpu/pyav.tar.xz.part .gpu/pyav.tar.xz
+fi
+
+tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
+carried=$(find .traindata .gpu -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+total=$((tree + carried))
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+echo "a device call carries $(mib "$total") of $(mib "$limit"): tree $(mib "$tree"), .traindata + .gpu $(mib "$carried")"
+if [ "$total" -gt "$limit" ]; then
+    echo "over the limit: shrink the tracked tree (plots and crops of experiments are not needed) or the pack" >&2
+    exit 1
+fi

@@ -113,4 +113,7 @@ SUITES: dict[str, list[BenchConfig]] = {
         for precision in ("fp16", "fp32")
     ]
     + [_GPU.replace(num_streams=2), _GPU.replace(num_streams=4), _GPU.replace(tiles=(2, 2))],
+    # What fits beside training in a lent session's one call (scripts/gpu_session.sh): the
+    # headline fp16 rows of both presets, fewer repeats.
+    "gpu-quick": [_GPU.replace(preset=preset, repeats=3) for preset in ("full", "lite")],
 }

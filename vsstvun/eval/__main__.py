@@ -85,6 +85,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "x264:CRF, x265:CRF, mpeg2:KBPS, noise:SIGMA",
     )
     p.add_argument("--out", required=True, type=Path, help="folder with one subfolder per degradation")
+    p.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="write eval.json and eval.md alone, no plot and no crops (for training exports being compared)",
+    )
     args = p.parse_args(argv)
     try:
         args.degrade = parse_degradations(args.degrade)
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             cut_threshold=None if args.no_cuts else CUT_THRESHOLD,
             progress=True,
             degradation=degradation,
-            showcase=True,
+            showcase=not args.tables_only,
             temporal=args.temporal,
         )
         result["config"] |= {
@@ -131,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             "flow_refine": model.config.flow_refine if model else None,
             "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
         }
-        print(write_report(result, args.out / folder_name(degradation)))
+        print(write_report(result, args.out / folder_name(degradation), pictures=not args.tables_only))
     return 0
 
 

@@ -106,17 +106,19 @@ def write_crops(result: dict, out: Path) -> dict[str, dict]:
     return placed
 
 
-def write_report(result: dict, out_dir: str | Path) -> str:
+def write_report(result: dict, out_dir: str | Path, pictures: bool = True) -> str:
     """``eval.json``, ``eval.md``, ``eval.png`` and the crops (with a showcase) in ``out_dir``;
-    returns the markdown."""
+    returns the markdown. ``pictures=False`` writes the tables alone: scores of training exports
+    that are compared, not shipped, need no megabytes of PNGs in the repository."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = {key: value for key, value in result.items() if key != "showcase"}
-    data["crops"] = write_crops(result, out)
+    data["crops"] = write_crops(result, out) if pictures else {}
     (out / "eval.json").write_text(json.dumps(data, indent=2))
     md = markdown(result) + "".join(f"\n![{group} crop](crop_{group}.png)\n" for group in data["crops"])
     (out / "eval.md").write_text(md)
-    bar_chart(result, out / "eval.png")
+    if pictures:
+        bar_chart(result, out / "eval.png")
     return md
 
 

@@ -102,6 +102,11 @@ def _args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
+    p.add_argument(
+        "--lr-over-minutes",
+        action="store_true",
+        help="decay the learning rate over --max-minutes when that ends before the iterations (a fixed GPU slot)",
+    )
     p.add_argument("--save-every", type=int, default=100)
     p.add_argument(
         "--val",
@@ -206,6 +211,7 @@ def main() -> None:
         weights=LossWeights(a.w_spatial, a.w_frame, a.w_motion, a.w_teacher, a.w_pyramid, a.w_warp),
         save_every=a.save_every,
         max_minutes=a.max_minutes,
+        lr_over_minutes=a.lr_over_minutes,
         init=a.init,
         flow_only=a.flow_only,
         init_flow=a.init_flow,

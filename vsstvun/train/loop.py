@@ -47,6 +47,10 @@ class TrainConfig:
     #: Stop (after saving) once this many minutes of training have passed (validation not
     #: counted); 0 = no limit.
     max_minutes: float = 0.0
+    #: Run stage 2's cosine over ``max_minutes`` when that ends first, not over ``stage2_iters``:
+    #: for a fixed slot on a machine of unknown speed (a rented GPU), where a cut-short schedule
+    #: would stop at a high rate. Off for runs resumed across sessions, whose minutes restart.
+    lr_over_minutes: bool = False
     #: Weights to start from (e.g. the x4 model when training x2); tensors whose shape differs are skipped.
     init: Path | None = None
     #: Train only the flow net (L_M + teacher flow); every other weight stays as initialised.
@@ -73,11 +77,15 @@ class TrainConfig:
     data: dict = field(default_factory=dict)
 
 
-def _lr_at(cfg: TrainConfig, step: int) -> float:
-    """Constant through stage 1, cosine decay to ``min_lr`` over stage 2."""
+def _lr_at(cfg: TrainConfig, step: int, minutes: float = 0.0) -> float:
+    """Constant through stage 1, cosine decay to ``min_lr`` over stage 2 (with
+    ``cfg.lr_over_minutes``, over whichever of its iterations and ``max_minutes`` runs out first;
+    ``minutes`` is the training time so far)."""
     if step < cfg.stage1_iters:
         return cfg.lr
     p = (step - cfg.stage1_iters) / max(cfg.stage2_iters, 1)
+    if cfg.lr_over_minutes and cfg.max_minutes > 0:
+        p = max(p, minutes / cfg.max_minutes)
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * min(p, 1.0)))
 
 
@@ -204,6 +212,9 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
 
     val_s = 0.0  # time spent validating, left out of the --max-minutes budget
 
+    def minutes() -> float:
+        return (time.monotonic() - start - val_s) / 60
+
     def score(stage: int) -> None:
         nonlocal val_s
         t0 = time.monotonic()
@@ -217,8 +228,9 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             score(stage_of(max(step - 1, 0)))
         while step < total:
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
+            lr = _lr_at(cfg, step, minutes())
             for g in opt.param_groups:
-                g["lr"] = _lr_at(cfg, step)
+                g["lr"] = lr
             stage = stage_of(step)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
                 if stage == 1:
@@ -238,8 +250,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             bar.update(1)
             if step % cfg.log_every == 0 or step == total:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in parts.items()}, refresh=False)
-                record(stage, {"lr": _lr_at(cfg, step - 1), **parts})
-            out_of_time = cfg.max_minutes > 0 and time.monotonic() - start - val_s > cfg.max_minutes * 60
+                record(stage, {"lr": lr, **parts})
+            out_of_time = cfg.max_minutes > 0 and minutes() > cfg.max_minutes
             if step % cfg.save_every == 0 or step == total or out_of_time:
                 save()
                 if val is not None:
