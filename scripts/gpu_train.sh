@@ -4,8 +4,9 @@
 # degraded like real sources, x264/x265/MPEG-2 round trips through the carried PyAV), each for a
 # fixed slot with its learning rate decayed over that slot (train --lr-over-minutes), since the
 # speed there is not known in advance. A lent session has 15 minutes of device time and 10 per
-# command, so the slots are 3.5 and 1.5 minutes (GPU_TRAIN_MINUTES="X4 X2" changes them);
-# scripts/gpu_session.sh runs this inside its one call.
+# command, so the slots are 2.8 and 1.2 minutes of training (GPU_TRAIN_MINUTES="X4 X2" changes
+# them; each run adds about a minute of start-up, validation and saving); scripts/gpu_session.sh
+# runs this inside its one call. A run that fails is reported and the next one still runs.
 #
 # Each run folder $RUNS/<run>/ gets last.pt (resumable), log.jsonl (losses and the validation
 # curve on 16 windows, train --val), config.json, loss.png and the fp16 export
@@ -19,11 +20,13 @@ data=${TRAINDATA:-.traindata}
 runs=${RUNS:-runs/gpu}
 [ -d "$data/clips" ] || { echo "no packed data in $data: run scripts/gpu_pack.sh first" >&2; exit 1; }
 mapfile -t specs < <("$py" -m vsstvun.data.pack --list "$data")
+# An empty list would train on the default sources, which that machine does not have.
+[ ${#specs[@]} -gt 0 ] || { echo "no sources listed in $data" >&2; exit 1; }
 sources=()
 for s in "${specs[@]}"; do sources+=(--source "$s"); done
 codecs=() # the tiny run goes without them
 if [ "${GPU_TRAIN_TINY:-0}" != 1 ] && "$py" -c "import av" 2>/dev/null; then codecs=(x264 x265 mpeg2); fi
-read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-3.5 1.5}"
+read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-2.8 1.2}"
 
 w=vsstvun/weights
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
@@ -35,18 +38,25 @@ else
     common=(--batch-size 16 --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every 500 --val 16)
 fi
 
-for run in "${plan[@]}"; do
-    read -r name scale iterations minutes patch <<<"$run"
+train() { # name scale iterations minutes patch
+    local name=$1 scale=$2 iterations=$3 minutes=$4 patch=$5
     "$py" -m vsstvun.train --out "$runs/$name" --preset lite --scale "$scale" --patch "$patch" \
         --init "$w/stvun_lite_x$scale.safetensors" --freeze-flow --stage1-iters 0 --stage2-iters "$iterations" \
         --max-minutes "$minutes" --lr-over-minutes --lr 2e-4 --w-teacher 0 --strides 2 4 8 --motion-scale 3 \
-        --real 0.6 --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}"
-    file="$runs/$name/stvun_lite_x$scale.safetensors"
-    bytes=$(stat -c %s "$file")
+        --real 0.6 --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}" || return
+    local file="$runs/$name/stvun_lite_x$scale.safetensors" bytes
+    bytes=$(stat -c %s "$file") || return
     if [ "$bytes" -ge $((16 * 1024 * 1024)) ]; then
         echo "$file is $bytes bytes, over 16 MiB" >&2
-        exit 1
+        return 1
     fi
     "$py" -m vsstvun.train.plot "$runs/$name" || true
     echo "$name: $file ($bytes bytes)"
+}
+
+failed=0
+for run in "${plan[@]}"; do
+    # shellcheck disable=SC2086 # the plan's fields are words
+    train $run || { echo "run ${run%% *} failed" >&2; failed=1; }
 done
+exit $failed

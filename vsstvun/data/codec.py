@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
-from av.video.reformatter import ColorRange, Colorspace
+
+if TYPE_CHECKING:
+    import av
 
 CODECS = ("x264", "x265", "mpeg2")
 KINDS = ("clean", "noise", *CODECS)
@@ -76,6 +78,8 @@ _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
 def _encoder(d: Degradation, width: int, height: int, fps: int) -> av.CodecContext:
     """x264/x265 single-threaded, so the round trip is deterministic; MPEG-2 as on a DVD: capped
     bitrate, GOP of 15 with 2 B-frames."""
+    import av
+
     enc = av.CodecContext.create(_CODEC_NAMES[d.kind][0], "w")
     enc.width, enc.height, enc.pix_fmt = width, height, "yuv420p"
     enc.time_base, enc.framerate = Fraction(1, fps), Fraction(fps, 1)
@@ -99,8 +103,12 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` (``X265_MIN_SIDE``
     for x265) and cropped back;
     BT.709 limited range both ways, so the round trip costs only the codec's and the chroma
-    subsampling's loss.
+    subsampling's loss. PyAV is imported here, not with the module, so that data without codec
+    round trips (``--codecs`` with none) needs no PyAV (a lent GPU machine has none of its own).
     """
+    import av
+    from av.video.reformatter import ColorRange, Colorspace
+
     if not d.is_codec:
         raise ValueError(f"{d} is not a codec degradation")
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:

@@ -70,7 +70,10 @@ def write_state(
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(path), metadata=meta)
+    # Written beside, then renamed over: a run stopped mid-save (a time limit) keeps a whole file.
+    partial = path.with_name(path.name + ".partial")
+    save_file(state, str(partial), metadata=meta)
+    partial.replace(path)
     return path
 
 

@@ -160,6 +160,14 @@ def _args() -> argparse.Namespace:
     return p.parse_args()
 
 
+def _one_thread_worker(_: int) -> None:
+    """DataLoader workers draw windows in parallel already: OpenCV's own thread pool in each of
+    them (as many threads as cores, per worker) would only oversubscribe the CPU."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def main() -> None:
     a = _args()
     if a.threads:
@@ -192,10 +200,12 @@ def main() -> None:
         num_workers=a.workers,
         drop_last=True,
         persistent_workers=a.workers > 0,
+        worker_init_fn=_one_thread_worker,
     )
     val = None
     if a.val:
-        val_loader = DataLoader(dataset.validation_split(a.val), batch_size=a.batch_size, num_workers=a.workers)
+        # Built once, in this process: workers would start for a batch or two.
+        val_loader = DataLoader(dataset.validation_split(a.val), batch_size=a.batch_size)
         val = ValidationSet.build(val_loader, a.scale)
     cfg = TrainConfig(
         out_dir=a.out,
