@@ -28,7 +28,9 @@ if [ ! -f .gpu/pyav.tar.xz ]; then
     mv .gpu/pyav.tar.xz.part .gpu/pyav.tar.xz
 fi
 
-tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
+# Files deleted from the tree but still in the index do not travel: stat skips them.
+tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null |
+    awk '{s += $1} END {print s + 0}') || true
 carried=$(find .traindata .gpu -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 total=$((tree + carried))
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
