@@ -21,12 +21,18 @@ from vsstvun.data import clipart, pack
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -> None:
-    media = tmp_path / "media"
+def _media(root: Path, photo_size: tuple[int, int]) -> Path:
+    """``root/media`` with a photo ``photo.png`` of ``photo_size`` (h, w) and 12 drawings in ``cels/``."""
+    media = root / "media"
     (media / "cels").mkdir(parents=True)
-    cv2.imwrite(str(media / "photo.png"), texture(900, 1000))
+    cv2.imwrite(str(media / "photo.png"), texture(*photo_size))
     for i in range(12):
         cv2.imwrite(str(media / "cels" / f"cel_{i}.png"), drawing(300, 200, i))
+    return media
+
+
+def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -> None:
+    media = _media(tmp_path, (900, 1000))
     size = pack.pack(tmp_path / "all", [], [media / "photo.png"], media / "cels")
     packed = sorted((tmp_path / "all" / "clipart").iterdir())
     assert packed and all(not clipart.held_out(p.stem) for p in packed)  # held-out drawings stay home
@@ -45,15 +51,11 @@ def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -
 
 @pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
 def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
-    media = tmp_path / "media"
-    (media / "cels").mkdir(parents=True)
+    media = _media(tmp_path, (80, 100))
     writer = cv2.VideoWriter(str(media / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 24, (64, 64))
     for frame in pan(60, 64, 64, step=2, cell=8):  # 28 frames after the held-out 32
         writer.write(frame[..., ::-1])
     writer.release()
-    cv2.imwrite(str(media / "photo.png"), texture(80, 100))
-    for i in range(12):
-        cv2.imwrite(str(media / "cels" / f"cel_{i}.png"), drawing(300, 200, i))
     pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
     assert len(pack.source_specs(tmp_path / "pack")) == 3
 

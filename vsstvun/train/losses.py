@@ -8,6 +8,7 @@ itself is trained; without it the coarse levels, which carry large motions, hard
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -34,6 +35,15 @@ class LossWeights:
 def batch_window(lr: torch.Tensor) -> torch.Tensor:
     """The 7-frame model window X0..X6 out of a sample's 8 frames X0..X7."""
     return lr[:, :7]
+
+
+def _mean_l1_over_times(
+    frame_at: Callable[[torch.Tensor], torch.Tensor], ts: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    """Mean over a batch's K target times ``ts`` ``(B, K)`` of the L1 between ``frame_at(t)`` (t
+    shaped ``(B, 1, 1, 1)``) and ``targets[:, i]``: the flow-only stage's losses all take this form."""
+    k = ts.shape[1]
+    return sum(F.l1_loss(frame_at(ts[:, i].view(-1, 1, 1, 1)), targets[:, i]) for i in range(k)) / k
 
 
 def spatial_loss(model: STVUN, lr: torch.Tensor, hr_centre: torch.Tensor) -> torch.Tensor:
@@ -79,17 +89,8 @@ def flow_loss(
     lr = batch["lr"]
     flows, coarse = model.flow_pyramid(to_model_range(lr[:, 3]), to_model_range(lr[:, 4]))
     f34, f43 = flows.chunk(2)
-    ts, lr_t = batch["ts"], batch["lr_t"]
-    k = ts.shape[1]
-    l_m = (
-        sum(
-            F.l1_loss(
-                warp_to_time(lr[:, 3], lr[:, 4], f34, f43, ts[:, i].view(-1, 1, 1, 1), model.config.time_blend),
-                lr_t[:, i],
-            )
-            for i in range(k)
-        )
-        / k
+    l_m = _mean_l1_over_times(
+        lambda t: warp_to_time(lr[:, 3], lr[:, 4], f34, f43, t, model.config.time_blend), batch["ts"], batch["lr_t"]
     )
     total, parts = weights.motion * l_m, {"L_M": l_m.item()}
     if weights.warp > 0:
@@ -117,14 +118,8 @@ def hr_warp_loss(model: STVUN, batch: dict[str, torch.Tensor], f34: torch.Tensor
     with torch.no_grad():
         state, following = (model.encode_window(w, flows=(zeros, zeros)) for w in (batch_window(lr), lr[:, 1:8]))
     state = model.with_flows(state, f34, f43)
-    ts, hr_t = batch["ts"], batch["hr_t"]
-    k = ts.shape[1]
-    return (
-        sum(
-            F.l1_loss(model.warp_between(state, following, ts[:, i].view(-1, 1, 1, 1), clamp=False), hr_t[:, i])
-            for i in range(k)
-        )
-        / k
+    return _mean_l1_over_times(
+        lambda t: model.warp_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
     )
 
 
