@@ -130,14 +130,14 @@ def test_safetensors_header_length_that_looks_like_a_pickle(tmp_path):
 
 
 def test_packaged_files_carry_a_checksum_that_matches():
+    """Every packaged file, the shared flow files too, is fp16 and matches its stored checksum."""
     from safetensors import safe_open
     from safetensors.torch import load_file
 
     from vsstvun.model.checkpoint import tensor_digest
-    from vsstvun.weights import default_weights_path
+    from vsstvun.weights import WEIGHTS_DIR
 
-    for scale in (2, 4):
-        path = default_weights_path("lite", scale)
+    for path in sorted(WEIGHTS_DIR.glob("*.safetensors")):
         with safe_open(str(path), "pt") as f:
             stored = f.metadata()["tensors_sha256"]
         state = load_file(str(path))
@@ -174,3 +174,55 @@ def test_non_finite_weights_are_refused(tmp_path, value):
     path = write_state(state, model.config, tmp_path / "bad.safetensors")  # checksum of the bad values
     with pytest.raises(CheckpointError, match="NaN or infinite"):
         load_checkpoint(path)
+
+
+def test_weights_sharing_a_flow_file_load_like_standalone_ones(tmp_path):
+    """Two variants written with one shared flow file: each loads to exactly the model saved, the
+    flow file is written once and pinned, and a variant with another flow net is refused."""
+    from vsstvun.model.checkpoint import FLOW_PREFIX
+
+    torch.manual_seed(0)
+    first, second = build_model("lite", 2), build_model("lite", 2)
+    second.pwcnet.load_state_dict(first.pwcnet.state_dict())
+    paths = [
+        save_checkpoint(m, tmp_path / f"{n}.safetensors", flow_file="flow.safetensors")
+        for n, m in (("a", first), ("b", second))
+    ]
+    for model, path in zip((first, second), paths, strict=True):
+        assert _same_weights(model, load_checkpoint(path))
+    from safetensors.torch import load_file
+
+    assert not any(k.startswith(FLOW_PREFIX) for k in load_file(str(paths[0])))
+    assert set(load_file(str(tmp_path / "flow.safetensors"))) == {FLOW_PREFIX + k for k in first.pwcnet.state_dict()}
+    other = build_model("lite", 2)  # another flow net: writing it must not change a and b's
+    before = (tmp_path / "flow.safetensors").read_bytes()
+    with pytest.raises(CheckpointError, match="already holds another flow net"):
+        save_checkpoint(other, tmp_path / "c.safetensors", flow_file="flow.safetensors")
+    assert (tmp_path / "flow.safetensors").read_bytes() == before
+
+
+def test_a_shared_flow_file_missing_or_swapped_is_refused(tmp_path):
+    torch.manual_seed(0)
+    path = save_checkpoint(build_model("lite", 2), tmp_path / "a.safetensors", flow_file="flow.safetensors")
+    flow = tmp_path / "flow.safetensors"
+    with pytest.raises(CheckpointError, match="holds only the flow net"):
+        load_checkpoint(flow)
+    flow.rename(tmp_path / "elsewhere.safetensors")
+    with pytest.raises(CheckpointError, match="keeps its flow net in flow.safetensors, which is not beside it"):
+        load_checkpoint(path)
+    save_checkpoint(build_model("lite", 2), tmp_path / "b.safetensors", flow_file="flow.safetensors")
+    with pytest.raises(CheckpointError, match="is not the flow net a.safetensors was written with"):
+        load_checkpoint(path)
+
+
+def test_packaged_variants_share_one_flow_file_per_scale():
+    from safetensors import safe_open
+
+    from vsstvun.weights import PACKAGED, default_weights_path
+
+    for scale in (2, 4):
+        names = set()
+        for name in PACKAGED:
+            with safe_open(str(default_weights_path(name, scale)), "pt") as f:
+                names.add(f.metadata()["flow_file"])
+        assert names == {f"stvun_flow_lite_x{scale}.safetensors"}

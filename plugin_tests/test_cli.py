@@ -53,6 +53,8 @@ def test_info_reports_versions_and_packaged_weights():
         line = lines[f"weights {path.name}"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() in line
         assert line.startswith(f"lite x{path.stem[-1]}")
+        shared = f"stvun_flow_lite_x{path.stem[-1]}.safetensors"
+        assert ("shared flow net" if path.name == shared else f"(flow net in {shared})") in line
 
 
 def test_info_follows_vapoursynth_config(tmp_path, monkeypatch):

@@ -24,7 +24,8 @@ WHEEL=$(ls dist/vsstvun-*.whl)
 "$PY" - "$WHEEL" <<'PYEOF'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-for need in ("vsstvun/py.typed", "vsstvun/__main__.py", "vsstvun/weights/stvun_lite_x4.safetensors"):
+for need in ("vsstvun/py.typed", "vsstvun/__main__.py", "vsstvun/weights/stvun_lite_x4.safetensors",
+             "vsstvun/weights/stvun_flow_lite_x4.safetensors"):
     assert need in names, f"{need} missing from the wheel"
 assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "LICENSE missing from the wheel"
 print(f"wheel {sys.argv[1]}: {len(names)} files, py.typed, weights and LICENSE included")

@@ -52,6 +52,12 @@ export OMP_NUM_THREADS=1
     --patch 128 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 \
     --lr 2e-4 --max-minutes 42 --threads 1
 wait
+# ... as `lite-clean`; their frozen flow nets become each scale's shared flow file, which every
+# later variant of that scale names instead of carrying a copy (checkpoint.write_state's flow_file).
+for s in 4 2; do
+    .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x$s.safetensors \
+        runs/lite_x${s}_dec/stvun_lite_x$s.safetensors vsstvun/weights/stvun_lite_clean_x$s.safetensors
+done
 # Real-source stage (issue #15), x4 only so far: the decoder-stage x4 weights above (shipped since as
 # `lite-clean`) fine-tuned with the flow net frozen on windows of which 60 % are degraded like real
 # sources (blur jitter, noise, x264/x265/MPEG-2 round trip). Stopped at step 830 for lack of time;
@@ -60,7 +66,8 @@ wait
     --init runs/lite_x4_dec/stvun_lite_x4.safetensors --stage1-iters 0 --stage2-iters 4000 \
     --patch 192 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 --real 0.6 \
     --lr 2e-4 --max-minutes 110 --threads 1
-.venv/bin/python -m vsstvun convert --fp16 runs/lite_x4_real/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_x4.safetensors
+.venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
+    runs/lite_x4_real/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_x4.safetensors
 # Real-source stage for x2 (stop 11): the decoder-stage x2 weights above (shipped since as
 # `lite-clean` x2) fine-tuned the same way, HR patch 128, with the validation curve on; stopped at
 # step 400 for lack of time. That export, converted, is the shipped default `lite` x2.
@@ -68,4 +75,5 @@ wait
     --init runs/lite_x2_dec/stvun_lite_x2.safetensors --stage1-iters 0 --stage2-iters 3000 \
     --patch 128 --batch-size 4 --w-teacher 0 --motion-scale 3 --strides 2 4 8 --real 0.6 \
     --lr 2e-4 --max-minutes 140 --threads 1 --val 16
-.venv/bin/python -m vsstvun convert --fp16 runs/lite_x2_real/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_x2.safetensors
+.venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x2.safetensors \
+    runs/lite_x2_real/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_x2.safetensors

@@ -33,19 +33,23 @@ def mismatched_tensors(expected: STVUN, written: STVUN, half: bool) -> list[str]
     return problems
 
 
-def convert(source: Path, target: Path, half: bool, flow_refine: int | None = None) -> STVUN:
+def convert(
+    source: Path, target: Path, half: bool, flow_refine: int | None = None, shared_flow: str | None = None
+) -> STVUN:
     """Write ``source`` (any file :func:`load_checkpoint` reads) as our safetensors at ``target``
     and check it; raises :class:`CheckpointError` (and removes ``target``) if the check fails.
 
     ``flow_refine`` replaces the config's inference-time flow clean-up window
     (:attr:`~vsstvun.model.config.ModelConfig.flow_refine`), e.g. to ship it on with trained weights.
+    ``shared_flow`` keeps the flow net in that sibling file instead
+    (:func:`~vsstvun.model.checkpoint.write_state`'s ``flow_file``).
     """
     if target.resolve() == source.resolve():
         raise CheckpointError(f"{target} is the source file; choose another output path")
     model = load_checkpoint(source)
     if flow_refine is not None:
         model.config = dataclasses.replace(model.config, flow_refine=flow_refine)
-    save_checkpoint(model, target, half=half, extra={"converted_from": source.name})
+    save_checkpoint(model, target, half=half, extra={"converted_from": source.name}, flow_file=shared_flow)
     bad = mismatched_tensors(model, load_checkpoint(target), half)
     if bad:
         target.unlink()
@@ -53,15 +57,17 @@ def convert(source: Path, target: Path, half: bool, flow_refine: int | None = No
     return model
 
 
-def run_convert(source: Path, target: Path, half: bool, flow_refine: int | None = None) -> int:
+def run_convert(
+    source: Path, target: Path, half: bool, flow_refine: int | None = None, shared_flow: str | None = None
+) -> int:
     try:
-        model = convert(source, target, half, flow_refine)
+        model = convert(source, target, half, flow_refine, shared_flow)
     except (CheckpointError, FileNotFoundError, ValueError) as exc:
         print(f"convert: {exc}", file=sys.stderr)
         return 1
     precision = "fp16" if half else "fp32"
     refine = f", flow_refine {model.config.flow_refine}" if model.config.flow_refine else ""
-    size = f"{target.stat().st_size / 1e6:.1f} MB"
+    size = f"{target.stat().st_size / 1e6:.1f} MB" + (f", flow net in {shared_flow}" if shared_flow else "")
     print(f"wrote {target} ({describe(model)}{refine}, {precision}, {size}); read back: equal")
     return 0
 

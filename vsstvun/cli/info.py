@@ -66,6 +66,7 @@ def _devices() -> Iterator[Line]:
 def _weights() -> Iterator[Line]:
     from safetensors import safe_open
 
+    from ..model.checkpoint import FLOW_FILE_KEY, FLOW_FORMAT
     from ..weights import WEIGHTS_DIR
 
     files = sorted(WEIGHTS_DIR.glob("*.safetensors"))
@@ -75,6 +76,10 @@ def _weights() -> Iterator[Line]:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
         kind = f"{meta.get('preset', '?')} x{meta.get('scale', '?')}"
+        if meta.get(FLOW_FILE_KEY):
+            kind += f" (flow net in {meta[FLOW_FILE_KEY]})"
+        elif meta.get("format") == FLOW_FORMAT:
+            kind += " shared flow net"
         yield f"weights {path.name}", f"{kind}, {path.stat().st_size / 1e6:.1f} MB, sha256 {file_sha256(path)}"
 
 

@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="store this photometric flow clean-up window (odd LR pixels, 0 = off) in the file's config; "
         "no weight depends on it (default: keep the source's)",
     )
+    conv.add_argument(
+        "--shared-flow",
+        default=None,
+        metavar="NAME",
+        help="keep the flow net in the file NAME beside the target, shared with other weights of the same "
+        "flow net (how the packaged variants ship); written if missing, else it must hold the same flow net",
+    )
     ver = sub.add_parser("verify", help="check that a weights file loads; print its preset, scale, parameters")
     ver.add_argument("path", type=Path)
     return p
@@ -47,5 +54,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .convert import run_convert, run_verify
 
     if args.command == "convert":
-        return run_convert(args.source, args.target, args.half, args.flow_refine)
+        return run_convert(args.source, args.target, args.half, args.flow_refine, args.shared_flow)
     return run_verify(args.path)

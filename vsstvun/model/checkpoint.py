@@ -6,6 +6,12 @@ flipped bytes in the data would otherwise load silently (and can turn every outp
 The authors' pickle has no config: it is recognised by its key names and shapes (it is always
 the ``full`` preset; the scale follows from the last conv's output channels). Every checkpoint,
 ours or theirs, must hold finite values only.
+
+Packaged weights of one scale differ only in what their encoder, EFST and decoder learnt: the
+flow net was frozen while they were trained from one another, and it is more than half of a
+``lite`` file. They keep it once, in a sibling "shared flow" file that each names and pins by
+checksum (:func:`write_state`'s ``flow_file``), so shipping another variant costs its own
+tensors only. Every other file stands alone.
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ NORMALISATION = "rgb (x - 0.5) / 0.5"
 _LEGACY_KEYS = {"efst.cconv.": "efst.early_fusion."}
 #: Metadata key of :func:`tensor_digest` in our files.
 _DIGEST_KEY = "tensors_sha256"
+#: The flow net's state-dict prefix: what a shared flow file holds.
+FLOW_PREFIX = "pwcnet."
+#: Format of a shared flow file, and the keys by which a weights file names and pins its one.
+FLOW_FORMAT = "vsstvun-flow"
+FLOW_FILE_KEY = "flow_file"
+_FLOW_DIGEST_KEY = "flow_tensors_sha256"
 
 
 class CheckpointError(ValueError):
@@ -41,24 +53,37 @@ def tensor_digest(state: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(model: STVUN, path: str | Path, half: bool = False, extra: dict[str, str] | None = None) -> Path:
-    """Write weights and config to safetensors; ``half`` stores fp16 to halve the file."""
+def save_checkpoint(
+    model: STVUN,
+    path: str | Path,
+    half: bool = False,
+    extra: dict[str, str] | None = None,
+    flow_file: str | None = None,
+) -> Path:
+    """Write weights and config to safetensors; ``half`` stores fp16 to halve the file;
+    ``flow_file``: see :func:`write_state`."""
     state = {
         k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
         for k, v in model.state_dict().items()
     }
-    return write_state(state, model.config, path, extra)
+    return write_state(state, model.config, path, extra, flow_file)
 
 
 def write_state(
-    state: dict[str, torch.Tensor], config: ModelConfig, path: str | Path, extra: dict[str, str] | None = None
+    state: dict[str, torch.Tensor],
+    config: ModelConfig,
+    path: str | Path,
+    extra: dict[str, str] | None = None,
+    flow_file: str | None = None,
 ) -> Path:
     """Write tensors exactly as given (no cast) with our metadata: config and tensor checksum.
 
     ``extra`` entries (e.g. ``train_step``) are stored too but cannot override ours.
+    ``flow_file``: the name of a shared flow file in ``path``'s folder to keep the flow net in
+    instead (see the module docstring). It is written if missing; an existing one must hold
+    exactly these flow tensors, so writing a variant can never change its siblings' flow net.
     """
-    from safetensors.torch import save_file
-
+    path = Path(path)
     meta = {
         **(extra or {}),
         "format": FORMAT,
@@ -66,15 +91,40 @@ def write_state(
         "preset": config.preset,
         "scale": str(config.scale),
         "normalisation": NORMALISATION,
-        _DIGEST_KEY: tensor_digest(state),
     }
-    path = Path(path)
+    if flow_file is not None:
+        flow = {k: v for k, v in state.items() if k.startswith(FLOW_PREFIX)}
+        state = {k: v for k, v in state.items() if k not in flow}
+        meta[FLOW_FILE_KEY] = Path(flow_file).name
+        meta[_FLOW_DIGEST_KEY] = _write_shared_flow(flow, config, path.parent / meta[FLOW_FILE_KEY])
+    meta[_DIGEST_KEY] = tensor_digest(state)
+    _write_atomically(state, meta, path)
+    return path
+
+
+def _write_shared_flow(flow: dict[str, torch.Tensor], config: ModelConfig, path: Path) -> str:
+    """Write (or check) a shared flow file; returns its tensor checksum."""
+    digest = tensor_digest(flow)
+    if path.is_file():
+        _, meta = _read_tensors(path)
+        if meta.get("format") != FLOW_FORMAT or meta.get(_DIGEST_KEY) != digest:
+            raise CheckpointError(
+                f"{path} already holds another flow net than this model's; the weights sharing it would change"
+            )
+        return digest
+    meta = {"format": FLOW_FORMAT, "preset": config.preset, "scale": str(config.scale), _DIGEST_KEY: digest}
+    _write_atomically(flow, meta, path)
+    return digest
+
+
+def _write_atomically(state: dict[str, torch.Tensor], meta: dict[str, str], path: Path) -> None:
+    from safetensors.torch import save_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written beside, then renamed over: a run stopped mid-save (a time limit) keeps a whole file.
     partial = path.with_name(path.name + ".partial")
     save_file(state, str(partial), metadata=meta)
     partial.replace(path)
-    return path
 
 
 def normalise_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -90,7 +140,8 @@ def normalise_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+def _read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """A safetensors file's tensors, checked against the checksum stored with them, and its metadata."""
     from safetensors import safe_open
 
     try:
@@ -105,6 +156,29 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]
             f"{path}: the tensor data does not match the checksum stored in the file (corrupted on disk or "
             "in transfer); download or reinstall it"
         )
+    return state, meta
+
+
+def _read_shared_flow(path: Path, meta: dict[str, str]) -> dict[str, torch.Tensor]:
+    """The flow tensors that ``path`` (with metadata ``meta``) keeps in its shared flow file."""
+    flow_path = path.parent / meta[FLOW_FILE_KEY]
+    if not flow_path.is_file():
+        raise CheckpointError(
+            f"{path} keeps its flow net in {flow_path.name}, which is not beside it: copy both files, or "
+            f"write one that stands alone with 'python -m vsstvun convert {path} OUT.safetensors'"
+        )
+    flow, flow_meta = _read_tensors(flow_path)
+    if flow_meta.get(_DIGEST_KEY) != meta.get(_FLOW_DIGEST_KEY):
+        raise CheckpointError(f"{flow_path} is not the flow net {path.name} was written with")
+    return flow
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    state, meta = _read_tensors(path)
+    if meta.get("format") == FLOW_FORMAT:
+        raise CheckpointError(f"{path} holds only the flow net that packaged weights share; load one of those files")
+    if FLOW_FILE_KEY in meta:
+        state |= _read_shared_flow(path, meta)
     if "config" in meta:
         return state, ModelConfig.from_dict(json.loads(meta["config"]))
     return state, _infer_config(state, path)
@@ -193,6 +267,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 
 __all__ = [
+    "FLOW_FILE_KEY",
+    "FLOW_FORMAT",
+    "FLOW_PREFIX",
     "CheckpointError",
     "load_checkpoint",
     "normalise_keys",
