@@ -126,11 +126,15 @@ def test_cli(
     assert r4["methods"]["stvun-lite"]["centre"] == r["methods"]["stvun-lite"]["centre"]  # flow-free frames
     assert r4["methods"]["stvun-lite"]["intermediate"] != r["methods"]["stvun-lite"]["intermediate"]
     tables = tmp_path / "tables"
-    assert main(args[:-1] + [str(tables), "--tables-only"]) == 0
+    # --model names the rows (with --model-path, the name a training export is scored under)
+    assert main(args[:-1] + [str(tables), "--tables-only", "--model", "tuned"]) == 0
     assert sorted(p.name for p in (tables / "clean").iterdir()) == ["eval.json", "eval.md"]
     rt = json.loads((tables / "clean" / "eval.json").read_text())
     assert rt["crops"] == {}
-    assert {m: v["all"] for m, v in rt["methods"].items()} == {m: v["all"] for m, v in r["methods"].items()}
+    assert list(rt["methods"]) == [*BASELINES, "sequential", "stvun-tuned"]
+    assert [v["all"] for v in rt["methods"].values()] == [
+        r["methods"][m]["all"] for m in (*BASELINES, "sequential", "stvun-lite")
+    ]
     assert "![" not in (tables / "clean" / "eval.md").read_text()
     assert main(["--video", str(frames), "--model", "none", "--out", str(out)]) == 0
     assert main(["--video", str(frames), "--model-path", str(tmp_path / "missing.safetensors"), "--out", str(out)]) == 2
@@ -378,3 +382,31 @@ def test_warp_mode_scores_the_models_warped_centre_frames(clip: np.ndarray, lite
     np.testing.assert_array_equal(shown["images"]["stvun-lite"], _to_uint8_hwc(direct))
     with pytest.raises(ValueError, match="temporal must be one of"):
         evaluate(lite4, clip, temporal="fast")
+
+
+def test_compare_script_ranks_the_models(tmp_path: Path) -> None:
+    """``scripts/eval_compare.py --models``: one column per folder, margins over bicubic (centre)
+    and over the best baseline including each model's own sequential (in-between), best in bold."""
+    import subprocess
+    import sys
+
+    def write(model: str, centre: float, between: float, sequential: float) -> Path:
+        folder = tmp_path / model
+        methods = {
+            "bicubic+blend": {"centre": {"psnr_y": 30.0}, "intermediate": {"psnr_y": 27.0}},
+            "bicubic+DIS": {"centre": {"psnr_y": 30.0}, "intermediate": {"psnr_y": 28.0}},
+            "sequential": {"centre": {"psnr_y": centre}, "intermediate": {"psnr_y": sequential}},
+            f"stvun-{model}": {"centre": {"psnr_y": centre}, "intermediate": {"psnr_y": between}},
+        }
+        path = folder / "clip_t2" / "x264-28" / "eval.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"config": {"degradation": "x264:28"}, "methods": methods}))
+        return folder
+
+    folders = [write("a", 31.0, 28.5, 28.2), write("b", 31.5, 28.1, 28.4)]
+    script = Path(__file__).resolve().parents[1] / "scripts" / "eval_compare.py"
+    out = subprocess.run([sys.executable, script, "--models", *map(str, folders)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    header, _, row = out.stdout.splitlines()
+    assert header.startswith("| clip / time | LR | centre: a | centre: b | in-between: a | in-between: b |")
+    assert row == "| clip_t2 | x264:28 | +1.00 | **+1.50** | **+0.30** | -0.30 |"

@@ -23,7 +23,7 @@ device=${2:-cpu}
 shift $(($# < 2 ? $# : 2))
 python=${PYTHON:-.venv/bin/python}
 degrade=${DEGRADE:-clean,x264:18,x264:28}
-model=${MODEL:-lite} # packaged weights: lite (default, real-source training) or lite-clean
+model=${MODEL:-lite} # packaged weights: lite (default, real-source training), lite-real or lite-clean
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" # this checkout's vsstvun, also for the summary
 s=${scale#x}
 out=results/eval/${scale}${MODEL:+_$MODEL}

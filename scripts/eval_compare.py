@@ -4,6 +4,9 @@ Usage: python scripts/eval_compare.py BEFORE_DIR AFTER_DIR  (e.g. results/eval/q
 results/eval/quick_x4/lite). For each clip and LR degradation: PSNR-Y of the space-only (centre)
 frames against grid-aligned bicubic, and of the in-between frames against the best of
 bicubic+blend, bicubic+DIS and the sequential pipeline (each model's own centre frames + DIS).
+
+``--models DIR DIR ...``: the margins alone, one column per folder (named by it), the best of each
+row in bold: which weights to use for which source.
 """
 
 from __future__ import annotations
@@ -27,14 +30,48 @@ def _model(methods: dict) -> dict:
     return next(v for k, v in methods.items() if k not in BASELINES)
 
 
+def _rows(results: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:
+    return sorted(results, key=lambda k: (k[0], ["clean", "x264:18", "x264:28"].index(k[1])))
+
+
+def _margins(methods: dict) -> tuple[float, float]:
+    """The model's centre margin over bicubic and in-between margin over the best baseline."""
+    bic = methods["bicubic+blend"]["centre"]["psnr_y"]
+    best = max(methods[m]["intermediate"]["psnr_y"] for m in BASELINES)
+    model = _model(methods)
+    return model["centre"]["psnr_y"] - bic, model["intermediate"]["psnr_y"] - best
+
+
+def models_table(folders: list[Path]) -> None:
+    results = {f.name: _load(f) for f in folders}
+    names = list(results)
+    print(
+        "| clip / time | LR | "
+        + " | ".join(f"centre: {n}" for n in names)
+        + " | "
+        + " | ".join(f"in-between: {n}" for n in names)
+        + " |"
+    )
+    print("|---|---|" + "---|" * 2 * len(names))
+    for key in _rows(results[names[0]]):
+        if not all(key in r for r in results.values()):
+            continue
+        centre, between = zip(*(_margins(results[n][key]) for n in names), strict=True)
+        cells = [f"**{v:+.2f}**" if v == max(col) else f"{v:+.2f}" for col in (centre, between) for v in col]
+        print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
+    if sys.argv[1] == "--models":
+        models_table([Path(p) for p in sys.argv[2:]])
+        return
     before, after = (_load(Path(p)) for p in sys.argv[1:3])
     print(
         "| clip / time | LR | centre: bicubic | before | after | after - bicubic "
         "| in-between: best baseline (after) | before | after | after - best |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for key in sorted(after, key=lambda k: (k[0], ["clean", "x264:18", "x264:28"].index(k[1]))):
+    for key in _rows(after):
         if key not in before:
             continue
         b, a = before[key], after[key]

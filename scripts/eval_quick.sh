@@ -5,7 +5,7 @@
 # frames 100-124 (held out of training). A few minutes per model on two cores, where the full
 # matrix (scripts/eval.sh) takes hours.
 #
-# Usage: scripts/eval_quick.sh [MODEL] [device]   MODEL: lite (default) or lite-clean
+# Usage: scripts/eval_quick.sh [MODEL] [device]   MODEL: lite (default), lite-real or lite-clean
 #        MODEL_PATH=FILE scripts/eval_quick.sh NAME   scores a training export under the name NAME
 #        SCALE=2 scripts/eval_quick.sh ...            the x2 model, on a third of the frames (bikes
 #                                                     0-8, cel 0-10, Big Buck Bunny 100-108)
@@ -13,9 +13,10 @@
 #        FLOW_REFINE=BOX scripts/eval_quick.sh NAME   the flow clean-up window instead of the weights' own (0 = off)
 #        TEMPORAL=warp scripts/eval_quick.sh NAME     in-between frames warped from the centre frames (the filter's temporal="warp")
 # Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
-# Plots and crops are drawn for the default weights (lite, no MODEL_PATH) alone; every other run
-# writes its tables only, so compared-not-shipped results do not fill the repository with PNGs
-# (the tree must stay small enough to travel to a GPU: scripts/gpu_pack.sh).
+# Plots and crops are drawn for the packaged weights users are pointed to (lite, lite-real; no
+# MODEL_PATH) alone; every other run writes its tables only, so compared-not-shipped results do
+# not fill the repository with PNGs (the tree must stay small enough to travel to a GPU:
+# scripts/gpu_pack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/quick_clips.sh
@@ -24,7 +25,7 @@ device=${2:-cpu}
 scale=${SCALE:-4}
 out=results/eval/quick_x$scale/$model
 tables=--tables-only
-[[ $model == lite && -z ${MODEL_PATH:-} ]] && tables=
+[[ $model =~ ^lite(-real)?$ && -z ${MODEL_PATH:-} ]] && tables=
 run() { # name video extra-args...
     local name=$1 video=$2
     shift 2

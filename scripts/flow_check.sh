@@ -4,7 +4,7 @@
 # the in-between pass uses the centre features, on the quick evaluation's clips (bikes 0-24, the
 # held-out cel clip 0-32, Big Buck Bunny 100-124), clean and x264 CRF 28. About 10 minutes on two cores.
 #
-# Usage: scripts/flow_check.sh [MODEL]            MODEL: lite (default) or lite-clean
+# Usage: scripts/flow_check.sh [MODEL]            MODEL: lite (default), lite-real or lite-clean
 #        MODEL_PATH=FILE scripts/flow_check.sh NAME   a training export under the name NAME
 #        FLOW_REFINE=BOX scripts/flow_check.sh NAME   the flow clean-up window instead of the weights' own (0 = off)
 # Output: results/eval/flowcheck/<MODEL>/{<clip>_<degradation>.json,summary.md}

@@ -68,6 +68,15 @@ done
     --lr 2e-4 --max-minutes 110 --threads 1
 .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
     runs/lite_x4_real/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_x4.safetensors
+# `lite-real` x4 (stops 14-15): the same run resumed (the command above, again with --val 16) up to
+# step 2,600, then branched with every window degraded and stopped after step 3,400, whose export
+# is the shipped `lite-real` x4 (docs/training/README.md, "lite_x4_real100").
+mkdir -p runs/lite_x4_real100 && cp runs/lite_x4_real/last.pt runs/lite_x4_real100/
+.venv/bin/python -m vsstvun.train --out runs/lite_x4_real100 --preset lite --scale 4 --freeze-flow \
+    --stage1-iters 0 --stage2-iters 4000 --patch 192 --batch-size 4 --w-teacher 0 --motion-scale 3 \
+    --strides 2 4 8 --lr 2e-4 --threads 1 --val 16 --real 1.0 --max-minutes 110
+.venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
+    runs/lite_x4_real100/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_real_x4.safetensors
 # Real-source stage for x2 (stop 11): the decoder-stage x2 weights above (shipped since as
 # `lite-clean` x2) fine-tuned the same way, HR patch 128, with the validation curve on; stopped at
 # step 400 for lack of time. That export, converted, is the shipped default `lite` x2.

@@ -42,7 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--name", default=None, help="clip name in titles (default: the video's file name)")
     p.add_argument("--start", type=int, default=0, help="first frame")
     p.add_argument("--frames", type=int, default=None, help="number of frames (default: to the end)")
-    p.add_argument("--model", default="lite", help="packaged weights (lite, lite-clean) or 'none' for baselines only")
+    p.add_argument(
+        "--model", default="lite", help="packaged weights (lite, lite-real, lite-clean) or 'none' for baselines only"
+    )
     p.add_argument("--model-path", type=Path, default=None, help="weights (default: the preset's shipped weights)")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
     p.add_argument("--time-factor", type=int, default=2, help="2: Tin = 0.5; 4: Tin = 0.25, 0.5, 0.75")
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             degradation=degradation,
             showcase=not args.tables_only,
             temporal=args.temporal,
+            model_name=f"stvun-{args.model}",
         )
         result["config"] |= {
             "clip": args.name or args.video.stem,

@@ -129,7 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--name", required=True, help="clip name in the table and file names")
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--frames", type=int, default=None)
-    p.add_argument("--model", default="lite", help="packaged weights (lite, lite-clean)")
+    p.add_argument("--model", default="lite", help="packaged weights (lite, lite-real, lite-clean)")
     p.add_argument("--model-path", type=Path, default=None, help="weights file instead of the packaged ones")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
     p.add_argument(

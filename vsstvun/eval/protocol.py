@@ -133,6 +133,7 @@ def evaluate(
     degradation: Degradation | str = "clean",
     showcase: bool = False,
     temporal: str = "joint",
+    model_name: str | None = None,
 ) -> dict:
     """Score ``model`` (if any), the baselines and ``extra_methods`` on one HR clip.
 
@@ -145,7 +146,8 @@ def evaluate(
     (every method's output and the ``"ground truth"`` at the frames :func:`showcase_input` picks;
     not JSON). ``temporal="warp"`` makes the model's in-between frames
     :meth:`~vsstvun.model.STVUN.warp_between` its centre frames of consecutive windows, as the
-    filter's ``temporal="warp"`` does, instead of a decoder pass each.
+    filter's ``temporal="warp"`` does, instead of a decoder pass each. ``model_name`` labels the
+    model's rows and pictures (default ``stvun-<preset>``, which packaged variants share).
     """
     check_temporal(temporal)
     if time_factor < 1:
@@ -163,7 +165,7 @@ def evaluate(
         gap_cut = [bool(flags[i : i + time_factor].any()) for i in inputs[:-1]]
 
     methods: list[Method] = [BicubicBlend(scale), BicubicFlow(scale)] if baselines else []
-    model_method = ModelMethod(model, device) if model is not None else None
+    model_method = ModelMethod(model, device, model_name) if model is not None else None
     if model_method is not None:
         methods.append(model_method)
     methods += list(extra_methods)
