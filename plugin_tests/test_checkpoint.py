@@ -207,6 +207,10 @@ def test_a_shared_flow_file_missing_or_swapped_is_refused(tmp_path):
     flow = tmp_path / "flow.safetensors"
     with pytest.raises(CheckpointError, match="holds only the flow net"):
         load_checkpoint(flow)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "link.safetensors").symlink_to(path)  # a link finds the flow file beside its target
+    assert load_checkpoint(elsewhere / "link.safetensors").scale == 2
     flow.rename(tmp_path / "elsewhere.safetensors")
     with pytest.raises(CheckpointError, match="keeps its flow net in flow.safetensors, which is not beside it"):
         load_checkpoint(path)

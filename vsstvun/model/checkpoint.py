@@ -161,11 +161,11 @@ def _read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 def _read_shared_flow(path: Path, meta: dict[str, str]) -> dict[str, torch.Tensor]:
     """The flow tensors that ``path`` (with metadata ``meta``) keeps in its shared flow file."""
-    flow_path = path.parent / meta[FLOW_FILE_KEY]
+    flow_path = path.resolve().parent / meta[FLOW_FILE_KEY]  # beside the file itself, not a link to it
     if not flow_path.is_file():
         raise CheckpointError(
-            f"{path} keeps its flow net in {flow_path.name}, which is not beside it: copy both files, or "
-            f"write one that stands alone with 'python -m vsstvun convert {path} OUT.safetensors'"
+            f"{path} keeps its flow net in {flow_path.name}, which is not beside it: copy both files together "
+            "('python -m vsstvun convert FILE OUT', run where both are, writes one file that stands alone)"
         )
     flow, flow_meta = _read_tensors(flow_path)
     if flow_meta.get(_DIGEST_KEY) != meta.get(_FLOW_DIGEST_KEY):
