@@ -34,10 +34,14 @@ def _rows(results: dict[tuple[str, str], dict]) -> list[tuple[str, str]]:
     return sorted(results, key=lambda k: (k[0], ["clean", "x264:18", "x264:28"].index(k[1])))
 
 
+def _references(methods: dict) -> tuple[float, float]:
+    """What the model is measured against: bicubic's centre PSNR-Y and the best baseline's in-between one."""
+    return methods["bicubic+blend"]["centre"]["psnr_y"], max(methods[m]["intermediate"]["psnr_y"] for m in BASELINES)
+
+
 def _margins(methods: dict) -> tuple[float, float]:
     """The model's centre margin over bicubic and in-between margin over the best baseline."""
-    bic = methods["bicubic+blend"]["centre"]["psnr_y"]
-    best = max(methods[m]["intermediate"]["psnr_y"] for m in BASELINES)
+    bic, best = _references(methods)
     model = _model(methods)
     return model["centre"]["psnr_y"] - bic, model["intermediate"]["psnr_y"] - best
 
@@ -75,9 +79,8 @@ def main() -> None:
         if key not in before:
             continue
         b, a = before[key], after[key]
-        bic = a["bicubic+blend"]["centre"]["psnr_y"]
+        bic, best = _references(a)
         cb, ca = _model(b)["centre"]["psnr_y"], _model(a)["centre"]["psnr_y"]
-        best = max(a[m]["intermediate"]["psnr_y"] for m in BASELINES)
         ib, ia = _model(b)["intermediate"]["psnr_y"], _model(a)["intermediate"]["psnr_y"]
         print(
             f"| {key[0]} | {key[1]} | {bic:.2f} | {cb:.2f} | {ca:.2f} | {ca - bic:+.2f} dB "

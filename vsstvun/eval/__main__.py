@@ -21,6 +21,7 @@ from ..data.shots import CUT_THRESHOLD
 from ..data.video import read_video
 from ..model.config import FLOW_UPSAMPLES, TEMPORAL_MODES
 from ..model.precision import PRECISIONS
+from ..weights import PACKAGED
 from .protocol import evaluate
 from .report import write_report
 
@@ -43,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--start", type=int, default=0, help="first frame")
     p.add_argument("--frames", type=int, default=None, help="number of frames (default: to the end)")
     p.add_argument(
-        "--model", default="lite", help="packaged weights (lite, lite-real, lite-clean) or 'none' for baselines only"
+        "--model", default="lite", help=f"packaged weights ({', '.join(PACKAGED)}) or 'none' for baselines only"
     )
     p.add_argument("--model-path", type=Path, default=None, help="weights (default: the preset's shipped weights)")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))

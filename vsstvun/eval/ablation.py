@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from ..data.video import read_video
 from ..model import STVUN, WindowState
 from ..model.ops.warp import backward_warp, flow_to_time, warp_to_time
+from ..weights import PACKAGED
 from .__main__ import folder_name, parse_degradations
 from .methods import BicubicFlow, Method, ModelMethod, Sequential
 from .protocol import BASELINES, evaluate
@@ -155,7 +156,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--name", required=True, help="clip name in the table")
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--frames", type=int, default=None)
-    p.add_argument("--model", default="lite", help="packaged weights (lite, lite-real, lite-clean)")
+    p.add_argument("--model", default="lite", help=f"packaged weights ({', '.join(PACKAGED)})")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
     p.add_argument("--time-factor", type=int, default=2)
     p.add_argument("--crop", type=int, default=4)

@@ -40,6 +40,7 @@ from ..data.video import read_video
 from ..model import STVUN, WindowState
 from ..model.stvun import to_model_range
 from ..train.teacher import dis_flow_lr
+from ..weights import PACKAGED
 from .__main__ import folder_name, parse_degradations
 from .methods import upscale_bicubic
 from .protocol import _to_float_frames, degrade_inputs
@@ -129,7 +130,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--name", required=True, help="clip name in the table and file names")
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--frames", type=int, default=None)
-    p.add_argument("--model", default="lite", help="packaged weights (lite, lite-real, lite-clean)")
+    p.add_argument("--model", default="lite", help=f"packaged weights ({', '.join(PACKAGED)})")
     p.add_argument("--model-path", type=Path, default=None, help="weights file instead of the packaged ones")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
     p.add_argument(
