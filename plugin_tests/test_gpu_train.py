@@ -80,9 +80,12 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
         names = set(tar.getnames())
         assert {f"./lite_x{s}/{f}" for s in (4, 2) for f in ("log.jsonl", "config.json", "loss.png")} <= names
         data = json.load(tar.extractfile("./lite_x4/config.json"))
+        x2 = json.load(tar.extractfile("./lite_x2/config.json"))
         log = tar.extractfile("./lite_x2/log.jsonl").read().decode().splitlines()
-    assert data["data"]["real"] == 0.6 and any(s.startswith("cel:") for s in data["data"]["sources"])
-    assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_x4.safetensors")
+    assert data["data"]["real"] == 1.0 and any(s.startswith("cel:") for s in data["data"]["sources"])
+    # Each scale goes on from its real-source weights where they are shipped (x4), else from lite.
+    assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_real_x4.safetensors")
+    assert x2["init"].endswith("stvun_lite_x2.safetensors")
     recs = [json.loads(line) for line in log]
     assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])
     assert [r["step"] for r in recs if "val_centre" in r] == [0, 2]  # validation curve: start and end

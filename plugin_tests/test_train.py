@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
+from test_data import pan
 
 from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
@@ -18,6 +24,8 @@ from vsstvun.train.losses import LossWeights, flow_loss, full_loss, hr_warp_loss
 from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
 from vsstvun.train.validate import ValidationSet, validate
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _batches(n: int, seed: int = 0, scale: int = 4, lr_side: int = 16):
@@ -407,3 +415,28 @@ def test_lr_over_minutes_ends_the_cosine_when_the_slot_does(tmp_path):
     assert _lr_at(timed, 20, minutes=4.0) == pytest.approx(1e-5)
     assert _lr_at(timed, 5, minutes=3.0) == 1e-3  # stage 1 stays constant
     assert _lr_at(timed, 1010, minutes=0.1) == pytest.approx(1e-5)  # iterations ending first still end it
+
+
+@pytest.mark.slow  # about 25 s: two spawned DataLoader workers importing torch, and x264 round trips
+def test_cli_trains_with_workers_after_codec_round_trips_in_the_main_process(tmp_path):
+    """The validation windows go through FFmpeg in the main process before the DataLoader starts
+    its workers; forked workers inherited the locks of FFmpeg's threads and hung on their first
+    window (a lent H200 sat 390 s at step 0), so the workers are spawned."""
+    clip = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 24, (96, 96))
+    for frame in pan(60, 96, 96, step=2, cell=8):
+        writer.write(frame[..., ::-1])
+    writer.release()
+    args = ["--out", str(tmp_path / "run"), "--preset", "lite", "--source", str(clip), "--patch", "64"]
+    args += ["--stage1-iters", "0", "--stage2-iters", "2", "--batch-size", "2", "--workers", "2", "--val", "2"]
+    args += ["--real", "1.0", "--codecs", "x264", "--device", "cpu", "--threads", "1", "--save-every", "1000"]
+    done = subprocess.run(
+        [sys.executable, "-m", "vsstvun.train", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [r["step"] for r in _log(tmp_path / "run") if "val_centre" in r] == [0, 2]

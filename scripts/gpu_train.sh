@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Train on a lent GPU from the packed data (scripts/gpu_pack.sh): the lite x4 and x2 models
-# fine-tuned from the shipped weights on data v2 (video, photos, clip art; 60% of the windows
+# fine-tuned from the shipped weights on data v2 (video, photos, clip art; all windows (GPU_REAL)
 # degraded like real sources, x264/x265/MPEG-2 round trips through the carried PyAV), each for a
 # fixed slot with its learning rate decayed over that slot (train --lr-over-minutes), since the
 # speed there is not known in advance. A lent session has 15 minutes of device time and 10 per
 # command, so the slots are 2.8 and 1.2 minutes of training (GPU_TRAIN_MINUTES="X4 X2" changes
-# them; each run adds about a minute of start-up, validation and saving); scripts/gpu_session.sh
+# them, 0 skips a run; each run adds about a minute of start-up, validation and saving); scripts/gpu_session.sh
 # runs this inside its one call. A run that fails is reported and the next one still runs.
 #
 # Each run folder $RUNS/<run>/ gets last.pt (resumable), log.jsonl (losses and the validation
@@ -29,6 +29,10 @@ if [ "${GPU_TRAIN_TINY:-0}" != 1 ] && "$py" -c "import av" 2>/dev/null; then cod
 read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-2.8 1.2}"
 
 w=vsstvun/weights
+# Each scale starts from its best real-source weights where shipped (lite-real x4), else from lite;
+# GPU_REAL is the share of windows degraded (1.0 = all, what lite-real was trained on).
+init() { local real="$w/stvun_lite_real_x$1.safetensors"; if [ -f "$real" ]; then echo "$real"; else echo "$w/stvun_lite_x$1.safetensors"; fi; }
+real=${GPU_REAL:-1.0}
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale iterations minutes patch
     plan=("lite_x4 4 2 1 32" "lite_x2 2 2 1 32")
@@ -41,9 +45,9 @@ fi
 train() { # name scale iterations minutes patch
     local name=$1 scale=$2 iterations=$3 minutes=$4 patch=$5
     "$py" -m vsstvun.train --out "$runs/$name" --preset lite --scale "$scale" --patch "$patch" \
-        --init "$w/stvun_lite_x$scale.safetensors" --freeze-flow --stage1-iters 0 --stage2-iters "$iterations" \
+        --init "$(init "$scale")" --freeze-flow --stage1-iters 0 --stage2-iters "$iterations" \
         --max-minutes "$minutes" --lr-over-minutes --lr 2e-4 --w-teacher 0 --strides 2 4 8 --motion-scale 3 \
-        --real 0.6 --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}" || return
+        --real "$real" --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}" || return
     local file="$runs/$name/stvun_lite_x$scale.safetensors" bytes
     bytes=$(stat -c %s "$file") || return
     if [ "$bytes" -ge $((16 * 1024 * 1024)) ]; then
@@ -56,6 +60,8 @@ train() { # name scale iterations minutes patch
 
 failed=0
 for run in "${plan[@]}"; do
+    read -r _ _ _ minutes _ <<<"$run"
+    [ "$minutes" = 0 ] && continue # a slot of 0 minutes skips that run
     # shellcheck disable=SC2086 # the plan's fields are words
     train $run || { echo "run ${run%% *} failed" >&2; failed=1; }
 done

@@ -396,3 +396,12 @@ def build_training_set(
     weights = [n / sum(counts) * video_share for n in counts]
     weights += [share / (pool_share or 1) * (1 - video_share) for _, share in pools]
     return STVUNDataset(all_sources, cfg, length, seed, weights if pools else counts)
+
+
+def one_thread_worker(_: int) -> None:
+    """DataLoader workers draw windows in parallel already: OpenCV's own thread pool in each of
+    them (as many threads as cores, per worker) would only oversubscribe the CPU. It lives here, not
+    in the training script, because spawned workers import it by module name."""
+    import cv2
+
+    cv2.setNumThreads(1)

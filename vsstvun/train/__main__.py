@@ -25,7 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from ..data.codec import RealSources
-from ..data.dataset import SampleConfig, build_training_set
+from ..data.dataset import SampleConfig, build_training_set, one_thread_worker
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
 from ..data.synthetic import MotionRange
 from ..model.config import FLOW_UPSAMPLES
@@ -160,14 +160,6 @@ def _args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def _one_thread_worker(_: int) -> None:
-    """DataLoader workers draw windows in parallel already: OpenCV's own thread pool in each of
-    them (as many threads as cores, per worker) would only oversubscribe the CPU."""
-    import cv2
-
-    cv2.setNumThreads(1)
-
-
 def main() -> None:
     a = _args()
     if a.threads:
@@ -200,7 +192,10 @@ def main() -> None:
         num_workers=a.workers,
         drop_last=True,
         persistent_workers=a.workers > 0,
-        worker_init_fn=_one_thread_worker,
+        worker_init_fn=one_thread_worker,
+        # Forked workers inherit the locks of the threads that FFmpeg (the codec round trips of
+        # the validation windows) and OpenCV left in this process, and hang on their first window.
+        multiprocessing_context="spawn" if a.workers else None,
     )
     val = None
     if a.val:
