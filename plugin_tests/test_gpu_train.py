@@ -83,9 +83,9 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
         x2 = json.load(tar.extractfile("./lite_x2/config.json"))
         log = tar.extractfile("./lite_x2/log.jsonl").read().decode().splitlines()
     assert data["data"]["real"] == 1.0 and any(s.startswith("cel:") for s in data["data"]["sources"])
-    # Each scale goes on from its real-source weights where they are shipped (x4), else from lite.
+    # Each scale goes on from its real-source weights.
     assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_real_x4.safetensors")
-    assert x2["init"].endswith("stvun_lite_x2.safetensors")
+    assert x2["init"].endswith("stvun_lite_real_x2.safetensors")
     recs = [json.loads(line) for line in log]
     assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])
     assert [r["step"] for r in recs if "val_centre" in r] == [0, 2]  # validation curve: start and end

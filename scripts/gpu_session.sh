@@ -7,7 +7,7 @@
 #
 # At most 9.7 minutes, in this order, each part under its own time limit (TRAIN_S=390,
 # CHECK_S=180) so that one failing part leaves the others' results:
-#   1. training (scripts/gpu_train.sh): lite x4 for 2.8 minutes, lite x2 for 1.2, fine-tuned from
+#   1. training (scripts/gpu_train.sh): lite x4 for 2.5 minutes, lite x2 for 1.0, fine-tuned from
 #      the shipped weights on the packed data v2 with the codec round trips (PyAV);
 #   2. the check (QUICK=1 scripts/gpu_check.sh): the model-level CUDA/CuPy tests and the bench's
 #      gpu-quick suite (full and lite fp16, 960x540 -> 3840x2160). VapourSynth does not fit in

@@ -4,7 +4,7 @@
 # degraded like real sources, x264/x265/MPEG-2 round trips through the carried PyAV), each for a
 # fixed slot with its learning rate decayed over that slot (train --lr-over-minutes), since the
 # speed there is not known in advance. A lent session has 15 minutes of device time and 10 per
-# command, so the slots are 2.8 and 1.2 minutes of training (GPU_TRAIN_MINUTES="X4 X2" changes
+# command, so the slots are 2.5 and 1.0 minutes of training (GPU_TRAIN_MINUTES="X4 X2" changes
 # them, 0 skips a run; each run adds about a minute of start-up, validation and saving); scripts/gpu_session.sh
 # runs this inside its one call. A run that fails is reported and the next one still runs.
 #
@@ -26,10 +26,10 @@ sources=()
 for s in "${specs[@]}"; do sources+=(--source "$s"); done
 codecs=() # the tiny run goes without them
 if [ "${GPU_TRAIN_TINY:-0}" != 1 ] && "$py" -c "import av" 2>/dev/null; then codecs=(x264 x265 mpeg2); fi
-read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-2.8 1.2}"
+read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-2.5 1.0}"
 
 w=vsstvun/weights
-# Each scale starts from its best real-source weights where shipped (lite-real x4), else from lite;
+# Each scale starts from its real-source weights (lite-real), or from lite where those are missing;
 # GPU_REAL is the share of windows degraded (1.0 = all, what lite-real was trained on).
 init() { local real="$w/stvun_lite_real_x$1.safetensors"; if [ -f "$real" ]; then echo "$real"; else echo "$w/stvun_lite_x$1.safetensors"; fi; }
 real=${GPU_REAL:-1.0}

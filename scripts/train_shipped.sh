@@ -86,3 +86,12 @@ mkdir -p runs/lite_x4_real100 && cp runs/lite_x4_real/last.pt runs/lite_x4_real1
     --lr 2e-4 --max-minutes 140 --threads 1 --val 16
 .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x2.safetensors \
     runs/lite_x2_real/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_x2.safetensors
+# `lite-real` x2 (stops 15-16): that run resumed to step 700, then branched with every window
+# degraded (as lite_x4_real100 at x4) and stopped after step 900, whose export is the shipped
+# `lite-real` x2 (docs/training/README.md, "lite_x2_real100").
+mkdir -p runs/lite_x2_real100 && cp runs/lite_x2_real/last.pt runs/lite_x2_real100/
+.venv/bin/python -m vsstvun.train --out runs/lite_x2_real100 --preset lite --scale 2 --freeze-flow \
+    --stage1-iters 0 --stage2-iters 3000 --patch 128 --batch-size 4 --w-teacher 0 --motion-scale 3 \
+    --strides 2 4 8 --real 1.0 --lr 2e-4 --max-minutes 40 --threads 2 --val 16
+.venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x2.safetensors \
+    runs/lite_x2_real100/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_real_x2.safetensors

@@ -79,8 +79,8 @@ def stvun(
         only on variable-frame-rate clips). Floats are read as fractions (2.5 is 5/2).
     :param fps_num, fps_den: target frame rate; supersedes the factor (constant-rate clips only).
     :param model: packaged weights (``vsstvun.weights.PACKAGED``): "lite" (default; trained on
-        real-source degradations too), "lite-clean" (clean degradation only) or "lite-real" (x4;
-        degraded sources only: heavily compressed or drawn material).
+        real-source degradations too), "lite-clean" (clean degradation only) or "lite-real"
+        (degraded sources only: heavily compressed or drawn material); each at x4 and x2.
     :param model_path: checkpoint file; supersedes ``model``.
     :param device_index: CUDA device; ``None`` picks CUDA 0 if available, else the CPU (with a warning in
         VapourSynth's log); ``-1`` chooses the CPU. See :mod:`vsstvun.filter.device`.

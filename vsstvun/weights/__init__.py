@@ -4,7 +4,7 @@ for inference, from these files or any checkpoint a user points to.
 A packaged name is a preset's architecture plus what it was trained on: ``lite`` (the default)
 has seen real-source degradations (codec round trips, noise, blur jitter) beside the paper's
 clean blur + decimation, and ``lite-clean`` only the clean ones (both at x4 and x2).
-``lite-real`` (x4) is ``lite`` trained on degraded windows only: one network could not be
+``lite-real`` (x4 and x2) is ``lite`` trained on degraded windows only: one network could not be
 best at both ends, and this one wins on heavily compressed sources and on drawn (anime-style)
 ones, clean or not, while it loses on clean live action (the README's "Which weights").
 """
