@@ -418,10 +418,10 @@ def test_lr_over_minutes_ends_the_cosine_when_the_slot_does(tmp_path):
 
 
 @pytest.mark.slow  # about 25 s: two spawned DataLoader workers importing torch, and x264 round trips
-def test_cli_trains_with_workers_after_codec_round_trips_in_the_main_process(tmp_path):
-    """The validation windows go through FFmpeg in the main process before the DataLoader starts
-    its workers; forked workers inherited the locks of FFmpeg's threads and hung on their first
-    window (a lent H200 sat 390 s at step 0), so the workers are spawned."""
+def test_cli_trains_with_dataloader_workers(tmp_path):
+    """Forked DataLoader workers hung on their first window (a lent H200 sat 390 s at step 0; here
+    too, with validation and codecs off as well): they inherit the main process's thread pools
+    mid-state after it has loaded the weights and the data. Spawned workers start clean."""
     clip = tmp_path / "clip.mp4"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 24, (96, 96))
     for frame in pan(60, 96, 96, step=2, cell=8):

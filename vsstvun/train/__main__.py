@@ -193,8 +193,8 @@ def main() -> None:
         drop_last=True,
         persistent_workers=a.workers > 0,
         worker_init_fn=one_thread_worker,
-        # Forked workers inherit the locks of the threads that FFmpeg (the codec round trips of
-        # the validation windows) and OpenCV left in this process, and hang on their first window.
+        # Forked workers hang on their first window (with or without codecs and validation): they
+        # inherit this process's thread pools mid-state once it has loaded the weights and data.
         multiprocessing_context="spawn" if a.workers else None,
     )
     val = None
