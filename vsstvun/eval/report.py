@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ..charts import save_chart
 from .crops import side_by_side
 from .methods import BicubicBlend, BicubicFlow, Sequential
 from .protocol import BASELINES, GROUPS
@@ -89,7 +90,7 @@ def bar_chart(result: dict, path: str | Path) -> None:
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(methods), fontsize=9)
     fig.suptitle(title(result))
     fig.tight_layout(rect=(0, 0.07, 1, 1))  # the legend below the plots, clear of the bars
-    fig.savefig(path, dpi=100)
+    save_chart(fig, path)
 
 
 def write_crops(result: dict, out: Path) -> dict[str, dict]:

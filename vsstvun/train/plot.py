@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..charts import save_chart
+
 CURVES = (
     ("L_S", "L_S"),
     ("L_F", "L_F"),
@@ -84,7 +86,7 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
     ax.legend(loc="lower left")
     plot_validation(ax, recs)
     fig.tight_layout()
-    fig.savefig(out_path, dpi=100)
+    save_chart(fig, out_path)
     plt.close(fig)
     return out_path
 

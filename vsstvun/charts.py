@@ -1,0 +1,35 @@
+"""Charts written as small palette PNGs.
+
+The loss curves and bar charts are flat colours, lines and text: a 64-colour palette keeps them
+visually unchanged at about a third of the size of matplotlib's truecolour PNG. That matters
+because every chart committed to the repository travels in the 64 MiB a GPU device call carries
+beside the training data (``scripts/gpu_pack.sh``). Pictures of video frames (the evaluation's
+crops) are not charts and stay truecolour, so they show exactly what the models made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # matplotlib is a train-extra import; this module stays importable without it
+    from matplotlib.figure import Figure
+
+#: Colours kept: the plots use fewer than ten line and bar colours plus their anti-aliasing.
+CHART_COLOURS = 64
+
+
+def compact_png(path: str | Path, colours: int = CHART_COLOURS) -> Path:
+    """Rewrite the PNG at ``path`` with a ``colours``-entry palette (median cut, no dithering)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    rgb.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, "PNG", optimize=True)
+    return Path(path)
+
+
+def save_chart(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
+    """``fig.savefig`` as a palette PNG (see the module docstring for why)."""
+    fig.savefig(path, dpi=dpi)
+    return compact_png(path)
