@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import cv2
@@ -415,6 +416,24 @@ def test_lr_over_minutes_ends_the_cosine_when_the_slot_does(tmp_path):
     assert _lr_at(timed, 20, minutes=4.0) == pytest.approx(1e-5)
     assert _lr_at(timed, 5, minutes=3.0) == 1e-3  # stage 1 stays constant
     assert _lr_at(timed, 1010, minutes=0.1) == pytest.approx(1e-5)  # iterations ending first still end it
+
+
+@pytest.mark.slow  # three training steps and an export
+def test_waiting_for_the_first_batch_is_not_training_time(tmp_path, monkeypatch):
+    """The first batch is when the DataLoader starts its workers (a minute on a GPU machine): that
+    wait must not eat the --max-minutes slot, or a one-minute run would end after its first step.
+    A fake clock makes the wait ten minutes and the steps instantaneous."""
+    clock = types.SimpleNamespace(now=0.0)
+    clock.monotonic = lambda: clock.now
+    monkeypatch.setattr("vsstvun.train.loop.time", clock)
+
+    def slow_start():
+        clock.now += 600
+        yield from _batches(3)
+
+    cfg = _cfg(tmp_path, stage1_iters=0, stage2_iters=3, save_every=100, max_minutes=1.0, weights=LossWeights())
+    train(cfg, slow_start())
+    assert saved_step(tmp_path) == 3
 
 
 @pytest.mark.slow  # about 25 s: two spawned DataLoader workers importing torch, and x264 round trips

@@ -31,7 +31,11 @@ read -r minutes_x4 minutes_x2 <<<"${GPU_TRAIN_MINUTES:-2.5 1.0}"
 w=vsstvun/weights
 # Each scale starts from its real-source weights (lite-real), or from lite where those are missing;
 # GPU_REAL is the share of windows degraded (1.0 = all, what lite-real was trained on).
-init() { local real="$w/stvun_lite_real_x$1.safetensors"; if [ -f "$real" ]; then echo "$real"; else echo "$w/stvun_lite_x$1.safetensors"; fi; }
+init() {
+    local file="$w/stvun_lite_real_x$1.safetensors"
+    [ -f "$file" ] || file="$w/stvun_lite_x$1.safetensors"
+    echo "$file"
+}
 real=${GPU_REAL:-1.0}
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale iterations minutes patch
@@ -61,7 +65,7 @@ train() { # name scale iterations minutes patch
 failed=0
 for run in "${plan[@]}"; do
     read -r _ _ _ minutes _ <<<"$run"
-    [ "$minutes" = 0 ] && continue # a slot of 0 minutes skips that run
+    awk -v m="$minutes" 'BEGIN { exit !(m + 0 <= 0) }' && continue # a slot of 0 minutes skips that run
     # shellcheck disable=SC2086 # the plan's fields are words
     train $run || { echo "run ${run%% *} failed" >&2; failed=1; }
 done

@@ -95,10 +95,12 @@ mkdir -p runs/lite_x2_real100 && cp runs/lite_x2_real/last.pt runs/lite_x2_real1
     --strides 2 4 8 --real 1.0 --lr 2e-4 --max-minutes 40 --threads 2 --val 16
 .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x2.safetensors \
     runs/lite_x2_real100/stvun_lite_x2.safetensors vsstvun/weights/stvun_lite_real_x2.safetensors
-# `lite-real` x4 since stop 16: the file above continued on a lent H200 for 3.4 minutes (1,638 steps
+# `lite-real` x4 since stop 16: the stop-15 `lite-real` x4 (lite_x4_real100 above) continued on a lent H200 for 3.4 minutes (1,638 steps
 # of batch 16, every window degraded; docs/training/README.md, "lite_x4_gpu16"). On the device, after
 # scripts/gpu_pack.sh here, with .traindata and .gpu carried:
 #   RUNS=/tmp/r GPU_TRAIN_MINUTES="3.4 0" bash scripts/gpu_train.sh
+# (it starts from whatever vsstvun/weights/stvun_lite_real_x4.safetensors holds: put the stop-15 file
+# there first to reproduce this one)
 # and back here:
 #   .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
 #       <the returned stvun_lite_x4.safetensors> vsstvun/weights/stvun_lite_real_x4.safetensors

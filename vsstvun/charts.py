@@ -30,6 +30,7 @@ def compact_png(path: str | Path, colours: int = CHART_COLOURS) -> Path:
 
 
 def save_chart(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
-    """``fig.savefig`` as a palette PNG (see the module docstring for why)."""
+    """``fig.savefig``, as a palette PNG when ``path`` names a PNG (see the module docstring for
+    why); other formats matplotlib writes (SVG, PDF) are left as they are."""
     fig.savefig(path, dpi=dpi)
-    return compact_png(path)
+    return compact_png(path) if Path(path).suffix.lower() == ".png" else Path(path)

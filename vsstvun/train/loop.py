@@ -210,24 +210,33 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     def stage_of(s: int) -> int:
         return 1 if s < cfg.stage1_iters else 2
 
-    val_s = 0.0  # time spent validating, left out of the --max-minutes budget
+    # Time not spent training, left out of the --max-minutes budget and its cosine: validating,
+    # and waiting for the first batch, which is when the DataLoader starts its workers (60 s for
+    # 14 spawned ones on a GPU machine: a third of a short slot there).
+    idle_s = 0.0
 
     def minutes() -> float:
-        return (time.monotonic() - start - val_s) / 60
+        return (time.monotonic() - start - idle_s) / 60
 
     def score(stage: int) -> None:
-        nonlocal val_s
+        nonlocal idle_s
         t0 = time.monotonic()
         record(stage, validate(model, val))
-        val_s += time.monotonic() - t0
+        idle_s += time.monotonic() - t0
 
     log_path = out / "log.jsonl"
     unscored = val is not None and step not in validated_steps(log_path)
     with log_path.open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
         if unscored:  # the starting weights: a fresh run's, or those of a run resumed from before --val
             score(stage_of(max(step - 1, 0)))
+        first = True
         while step < total:
-            batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
+            t0 = time.monotonic()
+            raw = next(it)
+            if first:
+                idle_s += time.monotonic() - t0
+                first = False
+            batch = {k: v.to(device, non_blocking=True) for k, v in raw.items()}
             lr = _lr_at(cfg, step, minutes())
             for g in opt.param_groups:
                 g["lr"] = lr
