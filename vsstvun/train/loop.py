@@ -9,6 +9,7 @@ its own.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -229,14 +230,12 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     with log_path.open("a") as log, tqdm(total=total, initial=step, desc="train", unit="it") as bar:
         if unscored:  # the starting weights: a fresh run's, or those of a run resumed from before --val
             score(stage_of(max(step - 1, 0)))
-        first = True
-        while step < total:
+        if step < total:  # the wait for the first batch, measured once, is idle time (see idle_s)
             t0 = time.monotonic()
-            raw = next(it)
-            if first:
-                idle_s += time.monotonic() - t0
-                first = False
-            batch = {k: v.to(device, non_blocking=True) for k, v in raw.items()}
+            it = itertools.chain([next(it)], it)
+            idle_s += time.monotonic() - t0
+        while step < total:
+            batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             lr = _lr_at(cfg, step, minutes())
             for g in opt.param_groups:
                 g["lr"] = lr
