@@ -41,6 +41,15 @@ def pan(n: int, h: int, w: int, step: int = 1, seed: int = 0, cell: int = 4) -> 
     return np.stack([strip[:, i * step : i * step + w] for i in range(n)])
 
 
+def write_pan_clip(path: Path, n: int, side: int) -> Path:
+    """An mp4 of :func:`pan` (``n`` square frames of ``side`` px, 2 px a frame): a training source."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 24, (side, side))
+    for frame in pan(n, side, side, step=2, cell=8):
+        writer.write(frame[..., ::-1])
+    writer.release()
+    return path
+
+
 # --- degradation -------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 from test_cel import drawing
-from test_data import pan, texture
+from test_data import texture, write_pan_clip
 
 from vsstvun.data import clipart, pack
 
@@ -52,10 +52,7 @@ def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -
 @pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
 def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     media = _media(tmp_path, (80, 100))
-    writer = cv2.VideoWriter(str(media / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 24, (64, 64))
-    for frame in pan(60, 64, 64, step=2, cell=8):  # 28 frames after the held-out 32
-        writer.write(frame[..., ::-1])
-    writer.release()
+    write_pan_clip(media / "clip.mp4", 60, 64)  # 28 frames after the held-out 32
     pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
     assert len(pack.source_specs(tmp_path / "pack")) == 3
 

@@ -10,11 +10,10 @@ import sys
 import types
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
-from test_data import pan
+from test_data import write_pan_clip
 
 from vsstvun.eval.methods import upscale_bicubic
 from vsstvun.model import build_model
@@ -441,11 +440,7 @@ def test_cli_trains_with_dataloader_workers(tmp_path):
     """Forked DataLoader workers hung on their first window (a lent H200 sat 390 s at step 0; here
     too, with validation and codecs off as well): they inherit the main process's thread pools
     mid-state after it has loaded the weights and the data. Spawned workers start clean."""
-    clip = tmp_path / "clip.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 24, (96, 96))
-    for frame in pan(60, 96, 96, step=2, cell=8):
-        writer.write(frame[..., ::-1])
-    writer.release()
+    clip = write_pan_clip(tmp_path / "clip.mp4", 60, 96)
     args = ["--out", str(tmp_path / "run"), "--preset", "lite", "--source", str(clip), "--patch", "64"]
     args += ["--stage1-iters", "0", "--stage2-iters", "2", "--batch-size", "2", "--workers", "2", "--val", "2"]
     args += ["--real", "1.0", "--codecs", "x264", "--device", "cpu", "--threads", "1", "--save-every", "1000"]
