@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import shutil
 import subprocess
 from pathlib import Path
@@ -304,6 +305,27 @@ def test_build_training_set(tmp_path: Path) -> None:
     longer = build_training_set([tmp_path / "clip", tmp_path / "still.png", tmp_path / "photos"], cfg, length=40)
     train_lr = [longer[i]["lr"] for i in range(40)]
     assert not any(torch.equal(val[i]["lr"], t) for i in range(4) for t in train_lr)
+
+
+def test_a_built_set_pickles_as_its_recipe(tmp_path: Path) -> None:
+    """What a spawned DataLoader worker gets: the files to build from, not the decoded pixels,
+    and from them the same windows as the set it was pickled from, at its epoch and stream."""
+    write_pan_clip(tmp_path / "clip.mp4", 40, 96)
+    cv2.imwrite(str(tmp_path / "still.png"), texture(200, 240, 4))
+    cfg = SampleConfig(scale=4, patch=32, num_targets=1, strides=(2,))
+    ds = build_training_set([tmp_path / "clip.mp4", tmp_path / "still.png"], cfg, length=5, hold_out=4)
+    ds.set_epoch(3)
+    pixels = sum(s.frames.nbytes for s in ds.sources if isinstance(s, VideoClip))
+    for made in (ds, ds.validation_split(2)):
+        data = pickle.dumps(made)
+        assert len(data) < 4096 < pixels
+        copy = pickle.loads(data)
+        assert (copy.epoch, copy.stream, len(copy)) == (made.epoch, made.stream, len(made))
+        assert all(torch.equal(copy[i]["lr"], made[i]["lr"]) for i in range(len(made)))
+    # A set made by hand has no recipe, so its pixels travel with it.
+    by_hand = STVUNDataset(ds.sources, cfg, 2)
+    assert len(pickle.dumps(by_hand)) > pixels
+    assert torch.equal(pickle.loads(pickle.dumps(by_hand))[1]["hr_t"], by_hand[1]["hr_t"])
 
 
 def test_faster_motion_range_moves_further() -> None:

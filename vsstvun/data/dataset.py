@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -253,6 +254,7 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         length: int,
         seed: int = 0,
         weights: Sequence[float] | None = None,
+        recipe: Callable[[], STVUNDataset] | None = None,
     ) -> None:
         if not sources:
             raise ValueError("no training sources")
@@ -264,6 +266,30 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         self.epoch = 0
         #: Random stream: 0 for training; a validation split draws from its own (see below).
         self.stream = 0
+        #: How to build ``sources`` again from their files (:func:`build_training_set` sets it),
+        #: which is what the dataset pickles as instead of its pixels: see :meth:`__getstate__`.
+        self.recipe = recipe
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for a DataLoader worker, a dataset with a recipe carries the recipe, not its
+        decoded clips, photos and drawings (469 MB for the GPU set). Spawned workers are started
+        one after another, each only once it has read its pickle: 14 workers took 60 s to start
+        on a GPU machine when each got the pixels, while each building its own set from the files
+        takes a few seconds, all at once."""
+        if self.recipe is None:
+            return dict(self.__dict__)
+        return {"recipe": self.recipe, "epoch": self.epoch, "stream": self.stream, "length": self.length}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        if "sources" not in state:
+            level = log.level  # what the build warns of (skipped clips), it warned of where it first ran
+            log.setLevel(logging.ERROR)
+            try:
+                built = state["recipe"]()  # type: ignore[operator]
+            finally:
+                log.setLevel(level)
+            state = {**built.__dict__, **state}
+        self.__dict__.update(state)
 
     def set_epoch(self, epoch: int) -> None:
         """Draw a different (but still reproducible) set of samples."""
@@ -276,7 +302,7 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         Not held-out data: a video window may overlap training windows of the same frames, and
         photo and cel scenes reuse the same pictures in new compositions. It measures how well a
         run fits its own distribution on fixed draws; held-out clips are the evaluation's job."""
-        val = STVUNDataset(self.sources, self.cfg, length, self.seed, self.weights)
+        val = STVUNDataset(self.sources, self.cfg, length, self.seed, self.weights, self.recipe)
         val.stream = VALIDATION_STREAM
         return val
 
@@ -395,7 +421,18 @@ def build_training_set(
     video_share = 1 - pool_share if clips else 0.0
     weights = [n / sum(counts) * video_share for n in counts]
     weights += [share / (pool_share or 1) * (1 - video_share) for _, share in pools]
-    return STVUNDataset(all_sources, cfg, length, seed, weights if pools else counts)
+    recipe = partial(
+        build_training_set,
+        tuple(sources),
+        cfg,
+        length,
+        seed,
+        hold_out,
+        synthetic_fraction,
+        max_still_side,
+        cel_fraction,
+    )
+    return STVUNDataset(all_sources, cfg, length, seed, weights if pools else counts, recipe)
 
 
 def one_thread_worker(_: int) -> None:

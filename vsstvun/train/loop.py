@@ -213,7 +213,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
 
     # Time not spent training, left out of the --max-minutes budget and its cosine: validating,
     # and waiting for the first batch, which is when the DataLoader starts its workers (60 s for
-    # 14 spawned ones on a GPU machine: a third of a short slot there).
+    # 14 spawned ones on a GPU machine while each was sent the decoded data: a sixth of a slot).
     idle_s = 0.0
 
     def minutes() -> float:
