@@ -61,6 +61,11 @@ def test_suites_match_the_readme_runs():
     quick = SUITES["gpu-quick"]  # the lent session's one call: the headline rows, both presets
     assert [(c.preset, c.precision) for c in quick] == [("full", "fp16"), ("lite", "fp16")]
     assert all(c.replace(repeats=5) in gpu for c in quick)
+    filters = SUITES["gpu-filter"]  # the call that carries VapourSynth: the filter's options
+    assert {(c.preset, c.num_streams, c.tiles) for c in filters} == {
+        ("full", 1, (1, 1)), ("full", 2, (1, 1)), ("lite", 1, (1, 1)), ("lite", 2, (1, 1)), ("lite", 1, (2, 2))
+    }
+    assert all(c.precision == "fp16" and c.replace(repeats=5, preset="full") in gpu for c in filters)
 
 
 def test_cpu_peak_memory_sees_an_allocation():

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -103,3 +104,32 @@ def test_the_tree_leaves_room_for_the_gpu_call() -> None:
     paths = [ROOT / name for name in listed.stdout.decode().split("\0") if name]
     size = sum(p.stat().st_size for p in paths if p.is_file())
     assert size <= (64 - pack.MAX_MIB - PYAV_MIB) * 2**20, f"tracked files take {size / 2**20:.1f} MiB"
+
+
+def test_gpu_env_unpacks_a_carried_wheel(tmp_path: Path) -> None:
+    """The filter check's call carries VapourSynth as a wheel (.gpuvs/, scripts/gpu_pack.sh) to a
+    machine whose Python lacks it and cannot pip install: scripts/gpu_env.sh unpacks it onto
+    PYTHONPATH. Here a Python without site-packages (-S) stands for that machine's, and the
+    wheel is zipped from the VapourSynth installed here."""
+    vs = pytest.importorskip("vapoursynth")
+    tree = tmp_path / "tree"
+    (tree / "scripts").mkdir(parents=True)
+    (tree / "scripts" / "gpu_env.sh").write_text((ROOT / "scripts" / "gpu_env.sh").read_text())
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    python.chmod(0o755)
+    probe = 'source scripts/gpu_env.sh; "$py" -c "import vapoursynth; print(vapoursynth.__file__)"'
+    env = {**os.environ, "PYTHON": str(python), "TMPDIR": str(tmp_path), "PYTHONPATH": ""}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-c", probe], cwd=tree, env=env, capture_output=True, text=True)
+
+    assert run().returncode != 0  # nothing carried: no VapourSynth for that Python
+    (tree / ".gpuvs").mkdir()
+    package = Path(vs.__file__).parent
+    with zipfile.ZipFile(tree / ".gpuvs" / "vapoursynth.whl", "w") as wheel:
+        for f in package.rglob("*"):
+            wheel.write(f, f.relative_to(package.parent))
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).is_relative_to(tmp_path / "vsstvun-vapoursynth")

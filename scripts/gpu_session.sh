@@ -11,7 +11,8 @@
 #      the shipped weights on the packed data v2 with the codec round trips (PyAV);
 #   2. the check (QUICK=1 scripts/gpu_check.sh): the model-level CUDA/CuPy tests and the bench's
 #      gpu-quick suite (full and lite fp16, 960x540 -> 3840x2160). VapourSynth does not fit in
-#      the call beside PyAV and the data, so the filter's CUDA tests are left to CI-free sessions.
+#      the call beside PyAV and the data: the filter's CUDA tests and rows are a second call
+#      (FILTER=1 scripts/gpu_check.sh, carrying .gpuvs; see its header).
 # $OUT gets at most 8 flat files (the device tool's limit): session.log, env.txt, tests.txt,
 # bench_gpu.md, bench_gpu.json, train.tar.gz (each run's log.jsonl, config.json, loss.png) and the
 # fp16 exports stvun_lite_x4.safetensors and stvun_lite_x2.safetensors (what scores them here:
