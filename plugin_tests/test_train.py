@@ -227,6 +227,27 @@ def test_freeze_flow_trains_all_but_the_flow_net(tmp_path):
         train(_cfg(tmp_path / "both", flow_only=True, freeze_flow=True), _batches(1))
 
 
+@pytest.mark.slow
+def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
+    """End-to-end training with the flow net at a share of the rate: at 0 it stays as it was
+    while the rest trains; at 1 (one optimiser group, as before the option) it moves too."""
+    init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
+    before = load_checkpoint(init).state_dict()
+    moved = {}
+    for share in (0.0, 1.0):
+        run = tmp_path / f"share{share}"
+        cfg = _cfg(run, stage1_iters=0, stage2_iters=2, init=init, lr=1e-2, min_lr=1e-2, flow_lr_scale=share)
+        after = load_checkpoint(train(cfg, _batches(2))).state_dict()
+        moved[share] = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
+        groups = torch.load(run / "last.pt", weights_only=True)["optim"]["param_groups"]
+        assert len(groups) == (2 if share != 1.0 else 1)
+    assert "pwcnet" not in moved[0.0] and {"encoder", "efst", "decoder"} <= moved[0.0]
+    assert "pwcnet" in moved[1.0]
+    for bad in (dict(freeze_flow=True), dict(flow_only=True), dict()):
+        with pytest.raises(ValueError, match="flow_lr_scale"):
+            train(_cfg(tmp_path / "bad", flow_lr_scale=-1.0 if not bad else 0.1, **bad), _batches(1))
+
+
 def test_pyramid_teacher_loss_is_zero_for_matching_coarse_flows():
     teacher = torch.randn(2, 2, 32, 48)
     coarse = [torch.nn.functional.adaptive_avg_pool2d(teacher, (32 >> k, 48 >> k)) for k in (4, 3, 2, 1)]

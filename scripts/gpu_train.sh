@@ -37,6 +37,11 @@ init() {
     echo "$file"
 }
 real=${GPU_REAL:-1.0}
+# GPU_FLOW_LR=S: the flow net trains too, end to end as in the paper, at S times the learning rate
+# (train --flow-lr-scale; e.g. 0.1), instead of frozen. Its export then carries a flow net of its
+# own: convert it without --shared-flow.
+flow=(--freeze-flow)
+[ -n "${GPU_FLOW_LR:-}" ] && flow=(--flow-lr-scale "$GPU_FLOW_LR")
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale iterations minutes patch
     plan=("lite_x4 4 2 1 32" "lite_x2 2 2 1 32")
@@ -49,7 +54,7 @@ fi
 train() { # name scale iterations minutes patch
     local name=$1 scale=$2 iterations=$3 minutes=$4 patch=$5
     "$py" -m vsstvun.train --out "$runs/$name" --preset lite --scale "$scale" --patch "$patch" \
-        --init "$(init "$scale")" --freeze-flow --stage1-iters 0 --stage2-iters "$iterations" \
+        --init "$(init "$scale")" "${flow[@]}" --stage1-iters 0 --stage2-iters "$iterations" \
         --max-minutes "$minutes" --lr-over-minutes --lr 2e-4 --w-teacher 0 --strides 2 4 8 --motion-scale 3 \
         --real "$real" --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}" || return
     local file="$runs/$name/stvun_lite_x$scale.safetensors" bytes

@@ -157,6 +157,12 @@ def _args() -> argparse.Namespace:
         action="store_true",
         help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)",
     )
+    p.add_argument(
+        "--flow-lr-scale",
+        type=float,
+        default=1.0,
+        help="the flow net's learning rate as a share of --lr when it trains with the rest (e.g. 0.1)",
+    )
     return p.parse_args()
 
 
@@ -222,6 +228,7 @@ def main() -> None:
         init_flow=a.init_flow,
         reset_flow=a.reset_flow,
         freeze_flow=a.freeze_flow,
+        flow_lr_scale=a.flow_lr_scale,
         flow_upsample=a.flow_upsample,
         align_centre=a.align_centre,
         flow_refine=a.flow_refine,

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..model import build_model
+from ..model import STVUN, build_model
 from ..model.blocks import init_weights
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.config import ModelConfig
@@ -64,6 +64,10 @@ class TrainConfig:
     #: Train everything but the flow net (L_S + L_F + L_M): after the flow net is retrained on its
     #: own, the decoder, which learnt to synthesise from the old net's flows, adapts to the new ones.
     freeze_flow: bool = False
+    #: The flow net's learning rate as a share of the others' when it trains beside them (the
+    #: paper trains it end to end): a low share lets a pretrained flow net follow the in-between
+    #: loss without losing the motion it learnt. 1 keeps one optimiser group, as runs before it had.
+    flow_lr_scale: float = 1.0
     #: Override the preset's ``ModelConfig.flow_upsample`` (None = the preset's); the exported
     #: file records the value used.
     flow_upsample: int | None = None
@@ -97,6 +101,22 @@ def _forever(batches: Iterable[dict[str, torch.Tensor]]) -> Iterator[dict[str, t
 
 def export_path(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
+
+
+def _param_groups(model: STVUN, cfg: TrainConfig) -> list[dict]:
+    """The optimiser's groups: the flow net alone (``flow_only``), or every trainable weight,
+    in two groups when the flow net gets its own share of the rate (``flow_lr_scale``; its
+    ``lr_scale`` is applied at each step)."""
+    if cfg.flow_only:
+        return [{"params": list(model.pwcnet.parameters())}]
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if cfg.flow_lr_scale == 1.0:
+        return [{"params": trainable}]
+    flow = {id(p) for p in model.pwcnet.parameters()}
+    return [
+        {"params": [p for p in trainable if id(p) not in flow]},
+        {"params": [p for p in trainable if id(p) in flow], "lr_scale": cfg.flow_lr_scale},
+    ]
 
 
 def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]:
@@ -165,13 +185,17 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
     if cfg.weights.warp > 0 and not cfg.flow_only:
         raise ValueError("the HR warp loss (--w-warp) trains the flow net alone: use it with --flow-only")
+    if cfg.flow_lr_scale != 1.0 and (cfg.flow_only or cfg.freeze_flow or cfg.flow_lr_scale < 0):
+        raise ValueError(
+            f"flow_lr_scale={cfg.flow_lr_scale} needs a flow net that trains beside the rest "
+            "(not flow_only, not freeze_flow) and a share >= 0"
+        )
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
-    params = model.pwcnet.parameters() if cfg.flow_only else [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=cfg.lr)
+    opt = torch.optim.Adam(_param_groups(model, cfg), lr=cfg.lr)
     step = 0
     if saved is not None:
         model.load_state_dict(saved["model"])
@@ -238,7 +262,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             lr = _lr_at(cfg, step, minutes())
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = lr * g.get("lr_scale", 1.0)
             stage = stage_of(step)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
                 if stage == 1:
