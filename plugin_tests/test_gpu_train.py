@@ -91,6 +91,21 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     assert session.index("== training") < session.index("== check") < session.index("== done")
 
 
+def test_gpu_session_skips_a_part_whose_limit_is_zero(tmp_path: Path) -> None:
+    """``timeout 0`` means no limit at all, so a zero TRAIN_S or CHECK_S must skip its part,
+    not run it unbounded (a second call of a session retrains without measuring the card again)."""
+    out = tmp_path / "out"
+    env = {**os.environ, "OUT": str(out), "RUNS": str(tmp_path / "runs"), "TRAIN_S": "0", "CHECK_S": "0"}
+    done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["session.log"]
+    assert [line.split(" (")[0] for line in (out / "session.log").read_text().splitlines()] == [
+        "== training",
+        "== check",
+        "== done",
+    ]
+
+
 #: What .gpu/pyav.tar.xz takes of a device call, rounded up (scripts/gpu_pack.sh: 23.1 MiB for PyAV 19).
 PYAV_MIB = 24
 
