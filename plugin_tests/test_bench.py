@@ -63,7 +63,11 @@ def test_suites_match_the_readme_runs():
     assert all(c.replace(repeats=5) in gpu for c in quick)
     filters = SUITES["gpu-filter"]  # the call that carries VapourSynth: the filter's options
     assert {(c.preset, c.num_streams, c.tiles) for c in filters} == {
-        ("full", 1, (1, 1)), ("full", 2, (1, 1)), ("lite", 1, (1, 1)), ("lite", 2, (1, 1)), ("lite", 1, (2, 2))
+        ("full", 1, (1, 1)),
+        ("full", 2, (1, 1)),
+        ("lite", 1, (1, 1)),
+        ("lite", 2, (1, 1)),
+        ("lite", 1, (2, 2)),
     }
     assert all(c.precision == "fp16" and c.replace(repeats=5, preset="full") in gpu for c in filters)
 
