@@ -322,6 +322,11 @@ def test_a_built_set_pickles_as_its_recipe(tmp_path: Path) -> None:
         copy = pickle.loads(data)
         assert (copy.epoch, copy.stream, len(copy)) == (made.epoch, made.stream, len(made))
         assert all(torch.equal(copy[i]["lr"], made[i]["lr"]) for i in range(len(made)))
+    # A set whose files changed since it was built does not quietly draw another mix.
+    data = pickle.dumps(ds)
+    write_pan_clip(tmp_path / "clip.mp4", 60, 96)
+    with pytest.raises(RuntimeError, match="differs"):
+        pickle.loads(data)
     # A set made by hand has no recipe, so its pixels travel with it.
     by_hand = STVUNDataset(ds.sources, cfg, 2)
     assert len(pickle.dumps(by_hand)) > pixels

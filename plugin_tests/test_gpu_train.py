@@ -95,7 +95,7 @@ def test_gpu_session_skips_a_part_whose_limit_is_zero(tmp_path: Path) -> None:
     """``timeout 0`` means no limit at all, so a zero TRAIN_S or CHECK_S must skip its part,
     not run it unbounded (a second call of a session retrains without measuring the card again)."""
     out = tmp_path / "out"
-    env = {**os.environ, "OUT": str(out), "RUNS": str(tmp_path / "runs"), "TRAIN_S": "0", "CHECK_S": "0"}
+    env = {**os.environ, "OUT": str(out), "RUNS": str(tmp_path / "runs"), "TRAIN_S": "0", "CHECK_S": "0.0"}
     done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in out.iterdir()) == ["session.log"]
@@ -121,30 +121,49 @@ def test_the_tree_leaves_room_for_the_gpu_call() -> None:
     assert size <= (64 - pack.MAX_MIB - PYAV_MIB) * 2**20, f"tracked files take {size / 2**20:.1f} MiB"
 
 
-def test_gpu_env_unpacks_a_carried_wheel(tmp_path: Path) -> None:
-    """The filter check's call carries VapourSynth as a wheel (.gpuvs/, scripts/gpu_pack.sh) to a
-    machine whose Python lacks it and cannot pip install: scripts/gpu_env.sh unpacks it onto
-    PYTHONPATH. Here a Python without site-packages (-S) stands for that machine's, and the
-    wheel is zipped from the VapourSynth installed here."""
-    vs = pytest.importorskip("vapoursynth")
+def _zip_package(package: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive, "w") as wheel:
+        for f in package.rglob("*"):
+            wheel.write(f, f.relative_to(package.parent))
+
+
+def _tar_package(package: Path, archive: Path) -> None:
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(package, arcname=package.name)
+
+
+@pytest.mark.parametrize(
+    ("module", "archive", "make"),
+    [("vapoursynth", ".gpuvs/vapoursynth.whl", _zip_package), ("av", ".gpu/pyav.tar.xz", _tar_package)],
+)
+def test_gpu_env_unpacks_what_a_call_carries(tmp_path: Path, module: str, archive: str, make) -> None:
+    """A lent machine's Python lacks VapourSynth and PyAV and cannot pip install: the filter
+    check's call carries VapourSynth's wheel (.gpuvs/), the training call PyAV's files (.gpu/,
+    tar.xz), and scripts/gpu_env.sh unpacks either onto PYTHONPATH. A Python without
+    site-packages (-S) stands for that machine's; the wheel is zipped from the VapourSynth
+    installed here, the PyAV archive holds a stand-in package."""
+    if module == "vapoursynth":
+        package = Path(pytest.importorskip("vapoursynth").__file__).parent
+    else:
+        package = tmp_path / "src" / "av"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
     tree = tmp_path / "tree"
     (tree / "scripts").mkdir(parents=True)
     (tree / "scripts" / "gpu_env.sh").write_text((ROOT / "scripts" / "gpu_env.sh").read_text())
     python = tmp_path / "python"
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
     python.chmod(0o755)
-    probe = 'source scripts/gpu_env.sh; "$py" -c "import vapoursynth; print(vapoursynth.__file__)"'
+    probe = f'source scripts/gpu_env.sh; "$py" -c "import {module}; print({module}.__file__)"'
     env = {**os.environ, "PYTHON": str(python), "TMPDIR": str(tmp_path), "PYTHONPATH": ""}
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(["bash", "-c", probe], cwd=tree, env=env, capture_output=True, text=True)
 
-    assert run().returncode != 0  # nothing carried: no VapourSynth for that Python
-    (tree / ".gpuvs").mkdir()
-    package = Path(vs.__file__).parent
-    with zipfile.ZipFile(tree / ".gpuvs" / "vapoursynth.whl", "w") as wheel:
-        for f in package.rglob("*"):
-            wheel.write(f, f.relative_to(package.parent))
+    assert run().returncode != 0  # nothing carried: not importable for that Python
+    (tree / archive).parent.mkdir()
+    make(package, tree / archive)
     done = run()
     assert done.returncode == 0, done.stderr
-    assert Path(done.stdout.strip()).is_relative_to(tmp_path / "vsstvun-vapoursynth")
+    assert Path(done.stdout.strip()).is_relative_to(tmp_path / f"vsstvun-{module}")
+    assert not (tmp_path / f"vsstvun-{module}.part").exists()

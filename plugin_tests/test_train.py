@@ -241,8 +241,17 @@ def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
         moved[share] = {k.split(".")[0] for k in before if not torch.allclose(before[k], after[k], atol=1e-3)}
         groups = torch.load(run / "last.pt", weights_only=True)["optim"]["param_groups"]
         assert len(groups) == (2 if share != 1.0 else 1)
+        assert groups[-1]["lr"] == pytest.approx(1e-2 * share)
     assert "pwcnet" not in moved[0.0] and {"encoder", "efst", "decoder"} <= moved[0.0]
     assert "pwcnet" in moved[1.0]
+    # Resumed with another share: the run's own one applies, and going from one group to two
+    # says which option to pass instead of torch's bare group-count error.
+    longer = dict(stage1_iters=0, stage2_iters=3, init=init, lr=1e-2, min_lr=1e-2)
+    train(_cfg(tmp_path / "share0.0", flow_lr_scale=0.5, **longer), _batches(3))
+    groups = torch.load(tmp_path / "share0.0" / "last.pt", weights_only=True)["optim"]["param_groups"]
+    assert groups[-1]["lr"] == pytest.approx(5e-3)
+    with pytest.raises(ValueError, match="flow_lr_scale"):
+        train(_cfg(tmp_path / "share1.0", flow_lr_scale=0.5, **longer), _batches(3))
     for bad in (dict(freeze_flow=True), dict(flow_only=True), dict()):
         with pytest.raises(ValueError, match="flow_lr_scale"):
             train(_cfg(tmp_path / "bad", flow_lr_scale=-1.0 if not bad else 0.1, **bad), _batches(1))

@@ -13,14 +13,15 @@ unpack() {
     local module=$1 archive=$2 what=$3 site=${TMPDIR:-/tmp}/vsstvun-$1
     "$py" -c "import $module" 2>/dev/null && return
     [ -f "$archive" ] || return 0
-    if [ ! -d "$site/$module" ]; then
+    if [ ! -d "$site" ]; then # unpacked beside, then renamed: a cut-short unpack is never taken for one
+        rm -rf "$site.part"
         "$py" -c "import sys, tarfile, zipfile
 a, d = sys.argv[1:]
 zipfile.ZipFile(a).extractall(d) if zipfile.is_zipfile(a) else tarfile.open(a).extractall(d, filter='tar')" \
-            "$archive" "$site" || { echo "could not unpack $archive: $what" >&2; return 0; }
+            "$archive" "$site.part" && mv "$site.part" "$site" || { echo "could not unpack $archive: $what" >&2; return 0; }
     fi
     export PYTHONPATH=$PYTHONPATH:$site
 }
 unpack av .gpu/pyav.tar.xz "training goes without codec round trips"
-# Only the filter check's call (scripts/gpu_filter.sh) carries VapourSynth: see scripts/gpu_pack.sh.
+# Only the filter check's call (FILTER=1 scripts/gpu_check.sh) carries VapourSynth: see scripts/gpu_pack.sh.
 unpack vapoursynth .gpuvs/vapoursynth.whl "the filter's CUDA tests and bench rows skip"

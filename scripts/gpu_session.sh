@@ -27,10 +27,12 @@ exec > >(tee "$out/session.log") 2>&1
 started=$(date +%s)
 stamp() { echo "== $1 ($(($(date +%s) - started)) s)"; }
 
-train_s=${TRAIN_S:-390} check_s=${CHECK_S:-180} # `timeout 0` would mean no limit: 0 skips instead
+train_s=${TRAIN_S:-390} check_s=${CHECK_S:-180}
+# `timeout 0` would mean no limit: a zero limit (0, 0.0, ...) skips its part instead.
+runs_for() { awk -v s="$1" 'BEGIN { exit !(s + 0 > 0) }'; }
 
 stamp "training"
-if [ "$train_s" != 0 ]; then
+if runs_for "$train_s"; then
     RUNS=$runs timeout "$train_s" bash scripts/gpu_train.sh || echo "training ended with status $?"
     for run in lite_x4 lite_x2; do
         cp "$runs/$run/stvun_lite_x${run#lite_x}.safetensors" "$out/" 2>/dev/null || echo "no export from $run"
@@ -39,7 +41,7 @@ if [ "$train_s" != 0 ]; then
 fi
 
 stamp "check"
-if [ "$check_s" != 0 ]; then
+if runs_for "$check_s"; then
     work=$(mktemp -d)
     QUICK=1 timeout "$check_s" bash scripts/gpu_check.sh "$work" || echo "check ended with status $?"
     for f in env.txt tests.txt bench_gpu.md bench_gpu.json; do cp "$work/$f" "$out/" 2>/dev/null || true; done

@@ -116,8 +116,9 @@ SUITES: dict[str, list[BenchConfig]] = {
     # What fits beside training in a lent session's one call (scripts/gpu_session.sh): the
     # headline fp16 rows of both presets, fewer repeats.
     "gpu-quick": [_GPU.replace(preset=preset, repeats=3) for preset in ("full", "lite")],
-    # The filter's rows, for a lent session's second call, the one that carries VapourSynth
-    # (FILTER=1 scripts/gpu_check.sh): section (b) with 1 and 2 CUDA streams, and 2x2 tiles.
+    # For a lent session's second call, the one that carries VapourSynth (FILTER=1
+    # scripts/gpu_check.sh): every section runs for each row, but these rows exist for section (b),
+    # the filter against the network alone, with 1 and 2 CUDA streams and 2x2 tiles.
     "gpu-filter": [
         _GPU.replace(preset=preset, repeats=3, num_streams=streams) for preset in ("full", "lite") for streams in (1, 2)
     ]

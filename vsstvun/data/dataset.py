@@ -275,20 +275,28 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         decoded clips, photos and drawings (469 MB for the GPU set). Spawned workers are started
         one after another, each only once it has read its pickle: 14 workers took 60 s to start
         on a GPU machine when each got the pixels, while building the set from the files takes 5 s
-        (the GPU pack, on this project's 2-core VM), in every worker at once."""
-        if self.recipe is None:
-            return dict(self.__dict__)
-        return {"recipe": self.recipe, "epoch": self.epoch, "stream": self.stream, "length": self.length}
+        (the GPU pack, on this project's 2-core VM), in every worker at once. The sources travel
+        as their inventory (:func:`_inventory`), which the rebuilt set must match."""
+        state = dict(self.__dict__)
+        if self.recipe is not None:
+            state["sources"] = _inventory(state["sources"])
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        if "sources" not in state:
+        if state["recipe"] is not None:
             level = log.level  # what the build warns of (skipped clips), it warned of where it first ran
             log.setLevel(logging.ERROR)
             try:
                 built = state["recipe"]()  # type: ignore[operator]
             finally:
                 log.setLevel(level)
-            state = {**built.__dict__, **state}
+            # A clip decoded to another length here (or a file changed since) would draw other windows.
+            if (found := _inventory(built.sources)) != state["sources"]:
+                raise RuntimeError(
+                    f"the training set built again from its files differs from the one it was pickled "
+                    f"from: {found} against {state['sources']}"
+                )
+            state = {**state, "sources": built.sources}
         self.__dict__.update(state)
 
     def set_epoch(self, epoch: int) -> None:
@@ -323,6 +331,13 @@ class STVUNDataset(Dataset[dict[str, torch.Tensor]]):
         if self.cfg.augment and rng.integers(2):
             sample = reverse_time(sample)
         return sample
+
+
+def _inventory(sources: Sequence[ClipSource]) -> list[tuple[str, int]]:
+    """Each source's name and size (a clip's frames, a pool's pictures): what a set rebuilt from
+    its recipe must match."""
+    sizes = {VideoClip: "frames", StillPool: "stills", CelPool: "cels"}
+    return [(s.name, len(getattr(s, sizes[type(s)]))) if type(s) in sizes else (s.name, -1) for s in sources]
 
 
 def _kind(spec: str | Path) -> tuple[str, Path]:

@@ -195,11 +195,19 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
-    opt = torch.optim.Adam(_param_groups(model, cfg), lr=cfg.lr)
+    groups = _param_groups(model, cfg)
+    opt = torch.optim.Adam(groups, lr=cfg.lr)
     step = 0
     if saved is not None:
         model.load_state_dict(saved["model"])
+        if (n := len(saved["optim"]["param_groups"])) != len(groups):
+            raise ValueError(
+                f"{ckpt} holds {n} optimiser group(s) where this run makes {len(groups)}: resume it with the "
+                "flow_lr_scale (1 or another share) it was started with"
+            )
         opt.load_state_dict(saved["optim"])
+        for group, made in zip(opt.param_groups, groups, strict=True):  # this run's share, not the saved one
+            group["lr_scale"] = made.get("lr_scale", 1.0)
         step = int(saved["step"])
         torch.set_rng_state(saved["rng"])
     else:  # a fresh run: starting weights, applied in this order
