@@ -103,19 +103,19 @@ def export_path(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
 
 
-def _param_groups(model: STVUN, cfg: TrainConfig) -> list[dict]:
-    """The optimiser's groups: the flow net alone (``flow_only``), or every trainable weight,
-    in two groups when the flow net gets its own share of the rate (``flow_lr_scale``; its
-    ``lr_scale`` is applied at each step)."""
+def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Parameter], float]]:
+    """The optimiser's groups, each with its share of the learning rate: the flow net alone
+    (``flow_only``), or every trainable weight, in two groups when the flow net gets its own
+    share (``flow_lr_scale``)."""
     if cfg.flow_only:
-        return [{"params": list(model.pwcnet.parameters())}]
+        return [(list(model.pwcnet.parameters()), 1.0)]
     trainable = [p for p in model.parameters() if p.requires_grad]
     if cfg.flow_lr_scale == 1.0:
-        return [{"params": trainable}]
+        return [(trainable, 1.0)]
     flow = {id(p) for p in model.pwcnet.parameters()}
     return [
-        {"params": [p for p in trainable if id(p) not in flow]},
-        {"params": [p for p in trainable if id(p) in flow], "lr_scale": cfg.flow_lr_scale},
+        ([p for p in trainable if id(p) not in flow], 1.0),
+        ([p for p in trainable if id(p) in flow], cfg.flow_lr_scale),
     ]
 
 
@@ -196,7 +196,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
     groups = _param_groups(model, cfg)
-    opt = torch.optim.Adam(groups, lr=cfg.lr)
+    opt = torch.optim.Adam([{"params": params} for params, _ in groups], lr=cfg.lr)
+    shares = [share for _, share in groups]  # this run's, also when it resumes a run started with others
     step = 0
     if saved is not None:
         model.load_state_dict(saved["model"])
@@ -206,8 +207,6 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
                 "flow_lr_scale (1 or another share) it was started with"
             )
         opt.load_state_dict(saved["optim"])
-        for group, made in zip(opt.param_groups, groups, strict=True):  # this run's share, not the saved one
-            group["lr_scale"] = made.get("lr_scale", 1.0)
         step = int(saved["step"])
         torch.set_rng_state(saved["rng"])
     else:  # a fresh run: starting weights, applied in this order
@@ -269,8 +268,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         while step < total:
             batch = {k: v.to(device, non_blocking=True) for k, v in next(it).items()}
             lr = _lr_at(cfg, step, minutes())
-            for g in opt.param_groups:
-                g["lr"] = lr * g.get("lr_scale", 1.0)
+            for g, share in zip(opt.param_groups, shares, strict=True):
+                g["lr"] = lr * share
             stage = stage_of(step)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
                 if stage == 1:
