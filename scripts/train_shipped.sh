@@ -104,3 +104,6 @@ mkdir -p runs/lite_x2_real100 && cp runs/lite_x2_real/last.pt runs/lite_x2_real1
 # and back here:
 #   .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
 #       <the returned stvun_lite_x4.safetensors> vsstvun/weights/stvun_lite_real_x4.safetensors
+# `lite-real` x4 since stop 17: that file continued the same way on a second lent H200 for 5 minutes
+# (3,388 steps; "lite_x4_gpu17"), with the stop-16 file in place:
+#   RUNS=/tmp/r GPU_TRAIN_MINUTES="5.0 0" bash scripts/gpu_train.sh   (then the same convert)
