@@ -115,7 +115,7 @@ def write_report(result: dict, out_dir: str | Path, pictures: bool = True) -> st
     out.mkdir(parents=True, exist_ok=True)
     data = {key: value for key, value in result.items() if key != "showcase"}
     data["crops"] = write_crops(result, out) if pictures else {}
-    (out / "eval.json").write_text(json.dumps(data, indent=2))
+    (out / "eval.json").write_text(json.dumps(data, indent=1))
     md = markdown(result) + "".join(f"\n![{group} crop](crop_{group}.png)\n" for group in data["crops"])
     (out / "eval.md").write_text(md)
     if pictures:
