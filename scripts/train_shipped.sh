@@ -113,10 +113,11 @@ mkdir -p runs/lite_x2_real100 && cp runs/lite_x2_real/last.pt runs/lite_x2_real1
 # this command has one), with the stop-17 file in place and the packed data of
 # scripts/gpu_pack.sh (made here if missing):
 [ -d .traindata/clipart ] || PYTHONPATH=$PWD .venv/bin/python -m vsstvun.data.pack --out .traindata
+packed=()
+while read -r spec; do packed+=(--source "$spec"); done < <(.venv/bin/python -m vsstvun.data.pack --list .traindata)
 .venv/bin/python -m vsstvun.train --out runs/lite_x4_cpu18 --preset lite --scale 4 --patch 192 \
     --init vsstvun/weights/stvun_lite_real_x4.safetensors --freeze-flow --stage1-iters 0 --stage2-iters 5000 \
     --batch-size 4 --lr 2e-4 --w-teacher 0 --strides 2 4 8 --motion-scale 3 --real 1.0 --codecs x264 x265 mpeg2 \
-    --source .traindata/clips/bigbuckbunny.mp4 --source .traindata/clips/carphone_pristine.mp4 \
-    --source stills:.traindata/stills --source cel:.traindata/clipart --threads 2 --workers 0 --save-every 500 --val 16
+    "${packed[@]}" --threads 2 --workers 0 --save-every 500 --val 16
 .venv/bin/python -m vsstvun convert --fp16 --shared-flow stvun_flow_lite_x4.safetensors \
     runs/lite_x4_cpu18/stvun_lite_x4.safetensors vsstvun/weights/stvun_lite_real_x4.safetensors
