@@ -8,6 +8,7 @@ plain helpers from here (``from conftest import make_clip``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
+from vsstvun.model import preset_config
 
 try:
     import vapoursynth as vs
@@ -76,9 +79,13 @@ class FakeModel:
     """STVUN stand-in: output at ``t`` is the nearest-neighbour upsample of ``(1-t) X3 + t X4``.
 
     Records every encoded window, so tests see exactly which frames each window was built from,
-    and counts :meth:`warp_between` calls, whose output is the same blend with X4 taken from the
-    following window's centre (equal to the other unless the filter passed the wrong window).
+    and counts :meth:`between` calls (``temporal="warp"`` or ``"fuse"``), whose output is the
+    same blend with X4 taken from the following window's centre (equal to the other unless the
+    filter passed the wrong window). It stands in for weights with a fusion head.
     """
+
+    fusion = "a fusion head"
+    config = dataclasses.replace(preset_config("lite"), fusion_ch=8)
 
     def __init__(self, scale: int) -> None:
         self.scale = scale
@@ -100,7 +107,7 @@ class FakeModel:
     def synthesize(self, state: FakeState, t: float, clamp: bool = True) -> torch.Tensor:
         return self._upsample((1 - t) * state.frames[:, 3] + t * state.frames[:, 4])
 
-    def warp_between(self, state: FakeState, following: FakeState, t: float) -> torch.Tensor:
+    def between(self, state: FakeState, following: FakeState, t: float, temporal: str) -> torch.Tensor:
         with self._lock:
             self.warps += 1
         return self._upsample((1 - t) * state.frames[:, 3] + t * following.frames[:, 3])

@@ -25,6 +25,7 @@ from vsstvun.bench.measure import (
 )
 from vsstvun.bench.report import PEAK_ENV, PeakTracker, RunResult, Skipped, cpu_flop_per_cycle, peak_gflops
 from vsstvun.model import build_model
+from vsstvun.model.checkpoint import save_checkpoint
 from vsstvun.model.ops.warp import get_backend
 
 TINY = BenchConfig(size=(32, 32), preset="lite", scale=4, factor=2, warmup=0, repeats=1, frames=2)
@@ -88,6 +89,18 @@ def test_cache_payoff(rt):
     assert r.speedup == pytest.approx(r.uncached_ms_per_frame / r.cached_ms_per_frame)
     assert r.peak_memory.peak_mib > 0
     assert [m for m, _ in r.rows()][-2] == "cache speed-up"
+    assert r.fuse_ms is None and r.fuse_ms_per_frame is None  # the shipped lite has no fusion head
+    assert not any("fuse" in m for m, _ in r.rows())
+
+
+def test_cache_payoff_times_the_fused_mode_of_weights_with_a_head(tmp_path):
+    """``temporal="fuse"`` costs a decoder pass and more per in-between frame: its rows appear
+    for weights with a fusion head only."""
+    path = save_checkpoint(build_model("lite", 4, fusion_ch=8, fusion_dis=True), tmp_path / "fused.safetensors")
+    with open_runtime(TINY.replace(model_path=str(path))) as runtime:
+        r = cache_payoff(runtime)
+    assert r.fuse_ms > 0 and r.fuse_ms_per_frame > r.warp_ms_per_frame
+    assert sum("temporal='fuse'" in m for m, _ in r.rows()) == 2
 
 
 def test_filter_glue(rt):

@@ -195,9 +195,10 @@ def test_held_drawings_advance_evenly(fake_models, hold, fps, kwargs, temporal):
             assert steps.min() < 1e-4, steps
 
 
-@pytest.mark.parametrize("temporal", ["joint", "warp"])
+@pytest.mark.parametrize("temporal", ["joint", "warp", "fuse"])
 def test_twos_then_ones_then_threes(fake_models, temporal):
-    """With ``temporal="warp"`` drawing B comes from B's own window (the fetched span covers it)."""
+    """With ``temporal="warp"`` or ``"fuse"`` drawing B comes from B's own window (the fetched
+    span covers it)."""
     drawings = [0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]
     out = run(drawings, fps=NTSC_FILM, temporal=temporal, **NTSC_60)
     keys = drawing_times(drawings)
@@ -212,7 +213,7 @@ def test_twos_then_ones_then_threes(fake_models, temporal):
         assert PROP not in props
         position = (1 - tin) * drawings[a] + tin * drawings[b]
         assert centroid(planes(frame), 2) == pytest.approx(2 + STEP * float(position) + 1.5, abs=1e-4)
-    assert (fake_models[-1].warps > 0) == (temporal == "warp")
+    assert (fake_models[-1].warps > 0) == (temporal != "joint")
 
 
 def test_a_long_still_is_kept_still(fake_models):

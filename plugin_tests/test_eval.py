@@ -120,6 +120,8 @@ def test_cli(
     assert (clean / "eval.md").read_text() in printed and (clean / "eval.png").stat().st_size > 1000
     assert {p.name for p in clean.glob("crop_*.png")} == {"crop_centre.png", "crop_intermediate.png"}
     assert r["config"]["flow_upsample"] == 2  # the lite preset's
+    psnr = r["methods"]["stvun-lite"]["centre"]["psnr_y"]  # six significant digits (report.JSON_DIGITS)
+    assert psnr == float(f"{psnr:.6g}") and len(repr(psnr).replace(".", "")) <= 6
     assert main(args + ["--flow-upsample", "4"]) == 0
     r4 = json.loads((clean / "eval.json").read_text())
     assert r4["config"]["flow_upsample"] == 4
@@ -229,6 +231,10 @@ def test_crops(tmp_path: Path) -> None:
     y, x = detail_box(truth, 32)
     panel = png[-8 - 64 : -8, 8 + 64 + 8 : 8 + 2 * 64 + 8, ::-1]
     np.testing.assert_array_equal(panel[::2, ::2], truth[y : y + 32, x : x + 32])
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.mode == "RGB"  # matplotlib's opaque alpha channel dropped (charts.opaque_png)
 
 
 def test_degrade_option() -> None:
@@ -361,27 +367,44 @@ def test_flowcheck_cli_scores_a_pan(tmp_path: Path) -> None:
     assert (out / "summary.md").read_text().splitlines()[2].startswith("| pan | clean | 7 | 100 % | ")
 
 
-def test_warp_mode_scores_the_models_warped_centre_frames(clip: np.ndarray, lite4: torch.nn.Module) -> None:
-    """``temporal="warp"``: the model's centre frames are unchanged, its in-between frames are
-    ``warp_between`` of consecutive windows (the true next window, as in the filter), scored on
-    the same frames."""
-    joint = evaluate(lite4, clip, scale=4, time_factor=4, crop=2)
-    warp = evaluate(lite4, clip, scale=4, time_factor=4, crop=2, temporal="warp", showcase=True)
-    assert (joint["config"]["temporal"], warp["config"]["temporal"]) == ("joint", "warp")
-    model, joint_model = warp["methods"]["stvun-lite"], joint["methods"]["stvun-lite"]
+@pytest.fixture(scope="module")
+def fused4() -> torch.nn.Module:
+    """``lite`` x4 with a fusion head that does not merely average."""
+    from vsstvun.model import build_model
+
+    torch.manual_seed(0)
+    model = build_model("lite", 4, fusion_ch=8)
+    torch.nn.init.normal_(model.fusion.out.weight, std=0.05)
+    return model
+
+
+@pytest.mark.parametrize("temporal", ["warp", "fuse"])
+def test_next_window_modes_score_the_models_own_frames(clip: np.ndarray, fused4: torch.nn.Module, temporal) -> None:
+    """``temporal="warp"`` / ``"fuse"``: the model's centre frames are unchanged, its in-between
+    frames are ``between`` of consecutive windows (the true next window, as in the filter),
+    scored on the same frames."""
+    joint = evaluate(fused4, clip, scale=4, time_factor=4, crop=2)
+    other = evaluate(fused4, clip, scale=4, time_factor=4, crop=2, temporal=temporal, showcase=True)
+    assert (joint["config"]["temporal"], other["config"]["temporal"]) == ("joint", temporal)
+    model, joint_model = other["methods"]["stvun-lite"], joint["methods"]["stvun-lite"]
     assert model["centre"] == joint_model["centre"] and model["intermediate"]["count"] == 6
     assert model["intermediate"] != joint_model["intermediate"]
-    assert warp["methods"]["sequential"] == joint["methods"]["sequential"] | {"seconds": ANY}
+    assert other["methods"]["sequential"] == joint["methods"]["sequential"] | {"seconds": ANY}
     # the showcase in-between frame (between inputs 1 and 2, t = 0.5): the direct call on their windows
     lr = degrade_inputs(torch.from_numpy(clip[::4]).permute(0, 3, 1, 2).float().div(255), 4, parse_degradation("clean"))
     with torch.inference_mode():
-        states = [lite4.encode_window(lr[window_positions(k, 3, [False, False])][None]) for k in (1, 2)]
-        direct = lite4.warp_between(*states, 0.5)[0]
-    shown = warp["showcase"]["intermediate"]
+        states = [fused4.encode_window(lr[window_positions(k, 3, [False, False])][None]) for k in (1, 2)]
+        direct = fused4.between(*states, 0.5, temporal)[0]
+    shown = other["showcase"]["intermediate"]
     assert shown["frame"] == 6
     np.testing.assert_array_equal(shown["images"]["stvun-lite"], _to_uint8_hwc(direct))
+
+
+def test_temporal_mode_is_checked(clip: np.ndarray, lite4: torch.nn.Module) -> None:
     with pytest.raises(ValueError, match="temporal must be one of"):
         evaluate(lite4, clip, temporal="fast")
+    with pytest.raises(ValueError, match="needs a model with a fusion head"):
+        evaluate(lite4, clip, temporal="fuse")
 
 
 def test_compare_script_ranks_the_models(tmp_path: Path) -> None:
@@ -410,3 +433,10 @@ def test_compare_script_ranks_the_models(tmp_path: Path) -> None:
     header, _, row = out.stdout.splitlines()
     assert header.startswith("| clip / time | LR | centre: a | centre: b | in-between: a | in-between: b |")
     assert row == "| clip_t2 | x264:28 | +1.00 | **+1.50** | **+0.30** | -0.30 |"
+
+
+def test_significant_rounds_every_float_and_nothing_else() -> None:
+    from vsstvun.eval.report import significant
+
+    data = {"a": 39.197498741485, "b": [0.9691811330535556, 125, "x"], "c": {"d": 1e-9 / 3, "e": True}}
+    assert significant(data) == {"a": 39.1975, "b": [0.969181, 125, "x"], "c": {"d": 3.33333e-10, "e": True}}

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,8 @@ from conftest import make_clip, moving_frames, planes, upsample
 import vsstvun
 from vsstvun import scenechange
 from vsstvun.filter.timing import FramePosition, Timing
+from vsstvun.model import build_model
+from vsstvun.model.checkpoint import save_checkpoint
 from vsstvun.weights import load_model
 
 core = vs.core
@@ -69,10 +72,10 @@ def test_default_doubles_rate_and_scales(fake_models):
         ((30000, 1001), dict(factor_num=1), Fraction(30000, 1001)),
     ],
 )
-@pytest.mark.parametrize("temporal", ["joint", "warp"])
+@pytest.mark.parametrize("temporal", ["joint", "warp", "fuse"])
 def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps, temporal):
     """Every output frame is (1-Tin) X3 + Tin X4 of its exact pair; the tail holds the last frame.
-    ``temporal="warp"`` takes X4 from X4's own window, through the model's ``warp_between``."""
+    ``temporal="warp"`` and ``"fuse"`` take X4 from X4's own window, through the model's ``between``."""
     frames = moving_frames(5)
     out = vsstvun.stvun(make_clip(frames, fps=fps), scale=2, temporal=temporal, **kwargs)
     timing = Timing(5, out_fps / Fraction(*fps))
@@ -86,10 +89,10 @@ def test_output_frames_are_the_right_blends(fake_models, fps, kwargs, out_fps, t
         assert props["STVUN_Tin"] == pytest.approx(float(pos.tin))
         assert Fraction(props["_DurationNum"], props["_DurationDen"]) == 1 / out_fps
     in_between = sum(1 for n in range(timing.length) if timing.position(n).tin)
-    assert fake_models[-1].warps == (in_between if temporal == "warp" else 0)
+    assert fake_models[-1].warps == (in_between if temporal != "joint" else 0)
 
 
-@pytest.mark.parametrize("temporal", ["joint", "warp"])
+@pytest.mark.parametrize("temporal", ["joint", "warp", "fuse"])
 @pytest.mark.parametrize("length", [2, 3, 4, 5, 6, 9])
 def test_windows_are_edge_replicated_and_encoded_once(fake_models, length, temporal):
     """Short clips and the first/last three frames: each window once, borders replicated."""
@@ -351,22 +354,51 @@ def test_network_output_matches_a_direct_model_call(lite_weights):
     np.testing.assert_allclose(planes(out.get_frame(1)), direct[1], atol=1e-6)
 
 
-def test_warp_mode_matches_a_direct_model_call(lite_weights):
-    """temporal="warp": in-between frames are warp_between of X3's and X4's windows, centre
-    frames are unchanged; with tiles each tile warps its own part."""
+@pytest.fixture(scope="module")
+def fused_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random ``lite`` x2 file with a fusion head that does not merely average."""
+    torch.manual_seed(5)
+    net = build_model("lite", 2, fusion_ch=8)
+    torch.nn.init.normal_(net.fusion.out.weight, std=0.05)
+    return save_checkpoint(net, tmp_path_factory.mktemp("fused") / "fused_x2.safetensors")
+
+
+@pytest.mark.parametrize("temporal", ["warp", "fuse"])
+def test_next_window_modes_match_a_direct_model_call(fused_weights, temporal):
+    """temporal="warp" / "fuse": in-between frames are ``between`` of X3's and X4's windows,
+    centre frames are unchanged; with tiles each tile makes its own part."""
     frames = moving_frames(4)
-    path = str(lite_weights(2))
+    path = str(fused_weights)
     joint = vsstvun.stvun(make_clip(frames), scale=2, model_path=path)
-    warp = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal="warp")
-    net = load_model(scale=2, model_path=lite_weights(2))
+    out = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal=temporal)
+    net = load_model(scale=2, model_path=fused_weights)
     with torch.inference_mode():
         states = [net.encode_window(torch.from_numpy(expected_window(frames, k)).unsqueeze(0)) for k in (0, 1)]
-        direct = net.warp_between(*states, 0.5)[0].numpy()
-    np.testing.assert_array_equal(planes(warp.get_frame(0)), planes(joint.get_frame(0)))
-    np.testing.assert_allclose(planes(warp.get_frame(1)), direct, atol=1e-6)
-    assert np.abs(planes(warp.get_frame(1)) - planes(joint.get_frame(1))).max() > 1e-3
-    tiled = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal="warp", tiles=(2, 1), overlap=8)
+        direct = net.between(*states, 0.5, temporal)[0].numpy()
+    np.testing.assert_array_equal(planes(out.get_frame(0)), planes(joint.get_frame(0)))
+    np.testing.assert_allclose(planes(out.get_frame(1)), direct, atol=1e-6)
+    assert np.abs(planes(out.get_frame(1)) - planes(joint.get_frame(1))).max() > 1e-3
+    tiled = vsstvun.stvun(make_clip(frames), scale=2, model_path=path, temporal=temporal, tiles=(2, 1), overlap=8)
     assert np.abs(planes(tiled.get_frame(1)) - direct).mean() < 0.02
+
+
+def test_fuse_needs_weights_with_a_fusion_head(lite_weights):
+    with pytest.raises(vs.Error, match="^stvun: temporal='fuse' needs weights with a fusion head"):
+        vsstvun.stvun(make_clip(moving_frames(2)), scale=2, model_path=str(lite_weights(2)), temporal="fuse")
+
+
+def test_fuse_with_a_dis_candidate_needs_opencv_up_front(tmp_path, monkeypatch):
+    """Without OpenCV, weights whose head takes the DIS frame refuse ``fuse`` when the filter is
+    made (not at each frame), saying what to install; other modes still run."""
+    import vsstvun.filter.plugin
+
+    path = str(save_checkpoint(build_model("lite", 2, fusion_ch=8, fusion_dis=True), tmp_path / "dis.safetensors"))
+    monkeypatch.setattr(vsstvun.filter.plugin, "opencv_available", lambda: False)
+    with pytest.raises(
+        vs.Error, match="^stvun: temporal='fuse' with these weights: DIS flow needs OpenCV: pip install"
+    ):
+        vsstvun.stvun(make_clip(moving_frames(2)), scale=2, model_path=path, temporal="fuse")
+    assert vsstvun.stvun(make_clip(moving_frames(2)), scale=2, model_path=path, temporal="warp").num_frames == 4
 
 
 @pytest.mark.slow
@@ -459,7 +491,7 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(flow_refine=16), "flow_refine must be 0 .off. or an odd window side"),
         (rgbs(), dict(flow_refine=-1), "flow_refine must be 0 .off. or an odd window side"),
         (rgbs(), dict(flow_refine=2.5), "flow_refine must be a whole number"),
-        (rgbs(), dict(temporal="fast"), "temporal must be one of 'joint', 'warp', got 'fast'"),
+        (rgbs(), dict(temporal="fast"), "temporal must be one of 'joint', 'warp', 'fuse', got 'fast'"),
         (rgbs(), dict(model="huge"), "unknown model 'huge'; packaged"),
         (rgbs(), dict(model_path="/nonexistent/stvun.safetensors"), "model_path='/nonexistent.*' does not exist"),
         ("not a clip", {}, "clip must be a video clip"),

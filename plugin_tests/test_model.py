@@ -9,6 +9,7 @@ import torch
 
 from vsstvun.model import PRESETS, ModelConfig, WindowState, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
+from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.model.ops.warp import backward_warp
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
@@ -437,3 +438,83 @@ def test_warp_between_checks_time_and_sizes():
             model.warp_between(a, a, 1.0)
         with pytest.raises(ValueError, match="differ in size"):
             model.warp_between(a, b, 0.5)
+
+
+def _two_windows(model, seed: int = 0, size: tuple[int, int] = (16, 24)):
+    """States of the windows X0..X6 and X1..X7 of random frames."""
+    g = torch.Generator().manual_seed(seed)
+    frames = torch.rand(1, 8, 3, *size, generator=g)
+    with torch.inference_mode():
+        return model.encode_window(frames[:, :7]), model.encode_window(frames[:, 1:8])
+
+
+def test_fusion_head_starts_as_the_average_of_joint_and_warp():
+    """A fresh head (zero last conv) returns the mean of the decoder pass's and the warped
+    centre frames, before clamping; t = 0 is the centre frame, as in the other modes; a head
+    whose last conv is not zero departs from the average."""
+    torch.manual_seed(0)
+    model = build_model("lite", 4, fusion_ch=8).eval()
+    state, following = _two_windows(model)
+    with torch.inference_mode():
+        joint = model.synthesize(state, 0.5, clamp=False)
+        warped = model.warp_between(state, following, 0.5, clamp=False)
+        fused = model.fuse_between(state, following, 0.5, clamp=False)
+        assert fused.shape == joint.shape == (1, 3, 64, 96)
+        torch.testing.assert_close(fused, (joint + warped) / 2, atol=1e-5, rtol=0)
+        assert torch.equal(model.fuse_between(state, following, 0.0), model.synthesize(state, 0.0))
+        assert torch.equal(model.between(state, following, 0.5, "fuse"), model.fuse_between(state, following, 0.5))
+        assert torch.equal(model.between(state, following, 0.5, "warp"), model.warp_between(state, following, 0.5))
+        torch.nn.init.normal_(model.fusion.out.weight, std=0.1)
+        moved = model.fuse_between(state, following, 0.5, clamp=False)
+    assert (moved - fused).abs().mean() > 1e-3
+
+
+def test_fusion_head_weights_are_saved_and_required(tmp_path):
+    """The head's width is part of the config, so a file rebuilds it; weights without a head
+    refuse ``fuse`` (and ``between`` any mode that does not use the window after); a negative
+    width is refused by the config."""
+    torch.manual_seed(1)
+    model = build_model("lite", 2, fusion_ch=8).eval()
+    torch.nn.init.normal_(model.fusion.out.weight, std=0.1)
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "fused.safetensors")).eval()
+    assert loaded.config.fusion_ch == 8
+    state, following = _two_windows(loaded, size=(16, 16))
+    with torch.inference_mode():
+        torch.testing.assert_close(
+            loaded.fuse_between(state, following, 0.25), model.fuse_between(state, following, 0.25)
+        )
+    plain = build_model("lite", 2).eval()
+    assert plain.fusion is None and "fusion.out.weight" not in plain.state_dict()
+    state, following = _two_windows(plain, size=(16, 16))
+    with torch.inference_mode(), pytest.raises(ValueError, match="no fusion head"):
+        plain.fuse_between(state, following, 0.5)
+    with pytest.raises(ValueError, match="does not use the window after"):
+        plain.between(state, following, 0.5, "joint")
+    with pytest.raises(ValueError, match="fusion_ch must be >= 0"):
+        dataclasses.replace(preset_config("lite"), fusion_ch=-1)
+    with pytest.raises(ValueError, match="fusion_dis is a candidate of the fusion head"):
+        dataclasses.replace(preset_config("lite"), fusion_dis=True)
+
+
+def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
+    """With ``fusion_dis`` a fresh head averages three frames, the third being the two centre
+    frames warped with DIS flow between them (the sequential pipeline's frame). On content
+    that only translates, that candidate is the centre frame moved by t of the motion."""
+    torch.manual_seed(2)
+    model = build_model("lite", 2, fusion_ch=8, fusion_dis=True).eval()
+    s, d, h, w = 2, 3, 32, 48  # multiples of SIZE_MULTIPLE: the centres are the padded grid
+    yy, xx = torch.meshgrid(torch.arange(h * s), torch.arange(w * s + s * d), indexing="ij")
+    wide = (torch.sin(xx / 3.0) * torch.cos(yy / 4.0)).expand(1, 3, -1, -1) * 0.8  # smooth texture, model range
+    c3, c4 = wide[..., s * d :], wide[..., : w * s]  # X4 = X3 moved right by s*d HR px
+    state = model.encode_window(torch.rand(1, 7, 3, h, w))
+    following = model.encode_window(torch.rand(1, 7, 3, h, w))
+    state, following = (dataclasses.replace(x, centre=c) for x, c in ((state, c3), (following, c4)))
+    with torch.inference_mode():
+        fused = model.fuse_between(state, following, 0.5, clamp=False)
+        joint = model.synthesize(state, 0.5, clamp=False)
+        warped = model.warp_between(state, following, 0.5, clamp=False)
+    sequential = 3 * fused - joint - warped
+    expected = wide[..., s * d - s * d // 2 : s * d - s * d // 2 + w * s] * 0.5 + 0.5
+    inner = (..., slice(4, -4), slice(2 * s * d, w * s - 2 * s * d))
+    assert (sequential[inner] - expected[inner]).abs().mean() < 0.01
+    assert (warped[inner] - expected[inner]).abs().mean() > 0.02  # the random window's own flow is wrong

@@ -16,11 +16,19 @@ import torch
 from test_data import write_pan_clip
 
 from vsstvun.eval.methods import upscale_bicubic
+from vsstvun.eval.metrics import psnr_y
 from vsstvun.model import build_model
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
 from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import _lr_at, init_from, model_overrides, saved_step
-from vsstvun.train.losses import LossWeights, flow_loss, full_loss, hr_warp_loss, pyramid_teacher_loss
+from vsstvun.train.losses import (
+    LossWeights,
+    flow_loss,
+    full_loss,
+    fusion_loss,
+    hr_warp_loss,
+    pyramid_teacher_loss,
+)
 from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
 from vsstvun.train.teacher import dis_flow_lr
 from vsstvun.train.validate import ValidationSet, validate
@@ -355,11 +363,17 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     assert model_overrides(_cfg(tmp_path), None) == {}
     assert model_overrides(_cfg(tmp_path, flow_upsample=4), None) == {"flow_upsample": 4}
     # Resumed: a flag left out keeps the run's own value; one given wins.
-    assert model_overrides(_cfg(tmp_path), saved) == {"flow_upsample": 2, "align_centre": True, "flow_refine": 0}
+    kept = {"flow_upsample": 2, "align_centre": True, "flow_refine": 0, "fusion_ch": 0, "fusion_dis": False}
+    assert model_overrides(_cfg(tmp_path), saved) == kept
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
     refined = {"config": json.dumps(build_model("lite", flow_refine=9).config.to_dict())}
     assert model_overrides(_cfg(tmp_path), refined)["flow_refine"] == 9
     assert model_overrides(_cfg(tmp_path, flow_refine=0), refined)["flow_refine"] == 0
+    fused = {"config": json.dumps(build_model("lite", fusion_ch=8, fusion_dis=True).config.to_dict())}
+    assert {k: model_overrides(_cfg(tmp_path), fused)[k] for k in ("fusion_ch", "fusion_dis")} == {
+        "fusion_ch": 8,
+        "fusion_dis": True,
+    }
 
 
 @pytest.mark.slow
@@ -486,3 +500,52 @@ def test_cli_trains_with_dataloader_workers(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert [r["step"] for r in _log(tmp_path / "run") if "val_centre" in r] == [0, 2]
+
+
+def test_fusion_loss_reaches_the_head_only():
+    """The fusion stage's loss is the L1 of the fused frames, and with the rest frozen (as
+    ``fusion_only`` sets it) only the head gets gradients."""
+    torch.manual_seed(0)
+    model = build_model("lite", 4, fusion_ch=8)
+    model.requires_grad_(False)
+    model.fusion.requires_grad_(True)
+    batch = _batches(1)[0]
+    loss, parts = fusion_loss(model, batch)
+    with torch.no_grad():
+        state = model.encode_window(batch["lr"][:, :7])
+        following = model.encode_window(batch["lr"][:, 1:8])
+        fused = model.fuse_between(state, following, batch["ts"].view(-1, 1, 1, 1), clamp=False)
+    assert loss.item() == pytest.approx(torch.nn.functional.l1_loss(fused, batch["hr_t"][:, 0]).item(), rel=1e-5)
+    assert parts["L_F"] == parts["loss"] == pytest.approx(loss.item())
+    loss.backward()
+    assert all(p.grad is not None for p in model.fusion.parameters())
+    assert all(p.grad is None for n, p in model.named_parameters() if not n.startswith("fusion."))
+
+
+@pytest.mark.slow
+def test_fusion_only_trains_the_head_and_validates_fused_frames(tmp_path):
+    """``fusion_only`` from weights without a head: the head is added (``fusion_ch``), trained,
+    exported with its width, and nothing else moves; validation scores the fused frames. It
+    needs a head, and no stage 1."""
+    init = save_checkpoint(build_model("lite"), tmp_path / "init.safetensors")
+    batches = _batches(3)
+    val = ValidationSet.build(batches[:1], 4)
+    cfg = _cfg(tmp_path / "run", stage1_iters=0, stage2_iters=3, init=init, fusion_ch=8, fusion_only=True, lr=1e-2)
+    out = load_checkpoint(train(cfg, batches, val))
+    assert out.config.fusion_ch == 8
+    before, after = load_checkpoint(init).state_dict(), out.state_dict()
+    assert all(torch.allclose(before[k], after[k], atol=1e-3) for k in before)  # fp16 export
+    assert after["fusion.out.weight"].abs().max() > 0  # trained away from its zero start
+    log = _log(tmp_path / "run")
+    assert {"L_F", "loss"} <= set(log[-2]) and "L_S" not in log[-2]
+    out.eval()
+    b = batches[0]
+    with torch.no_grad():
+        state, following = out.encode_window(b["lr"][:, :7]), out.encode_window(b["lr"][:, 1:8])
+        fused = out.fuse_between(state, following, b["ts"].view(-1, 1, 1, 1))
+    scored = np.minimum(psnr_y(fused.clamp(0, 1), b["hr_t"][:, 0], 4), 100).mean()
+    assert log[-1]["val_between"] == pytest.approx(float(scored), abs=0.02)  # the export is fp16
+    with pytest.raises(ValueError, match="fusion head"):
+        train(_cfg(tmp_path / "nohead", stage1_iters=0, fusion_only=True), _batches(1))
+    with pytest.raises(ValueError, match="no stage 1"):
+        train(_cfg(tmp_path / "stage1", fusion_ch=8, fusion_only=True), _batches(1))

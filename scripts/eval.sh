@@ -7,6 +7,8 @@
 # Usage: scripts/eval.sh [x4|x2] [device] [NAME=PATH ...]
 #   MODEL=NAME       packaged weights (lite, lite-real, lite-clean); MODEL=NAME MODEL_PATH=FILE scores
 #                    a training export under NAME (results/eval/<scale>_NAME)
+#   TEMPORAL=MODE    the model's in-between frames: joint (default), warp or fuse (weights with a
+#                    fusion head); name the run apart with MODEL=NAME MODEL_PATH=FILE
 #   NAME=PATH  extra held-out clips (video file or folder of frames, all frames), e.g. the cel
 #              clip rendered by `python -m vsstvun.data.celclip --out DIR`; missing ones are skipped.
 # Output: results/eval/<scale>/<clip>_t<k>/<degradation>/{eval.md,eval.json} and
@@ -40,7 +42,7 @@ run() { # name video time-factor extra-args...
     local name=$1 video=$2 tf=$3
     shift 3
     "$python" -m vsstvun.eval --video "$video" --name "$name" --scale "$s" --time-factor "$tf" --crop 4 \
-        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" $tables "$@"
+        --model "$model" ${MODEL_PATH:+--model-path "$MODEL_PATH"} ${TEMPORAL:+--temporal "$TEMPORAL"} --degrade "$degrade" --device "$device" --out "$out/${name}_t${tf}" $tables "$@"
 }
 
 for tf in 2 4; do

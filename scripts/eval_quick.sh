@@ -12,6 +12,7 @@
 #        DEGRADE=clean,x264:28 scripts/eval_quick.sh  fewer degradations (default clean,x264:18,x264:28)
 #        FLOW_REFINE=BOX scripts/eval_quick.sh NAME   the flow clean-up window instead of the weights' own (0 = off)
 #        TEMPORAL=warp scripts/eval_quick.sh NAME     in-between frames warped from the centre frames (the filter's temporal="warp")
+#        TEMPORAL=fuse scripts/eval_quick.sh NAME     those and the decoder pass's merged by the weights' fusion head
 # Output: results/eval/quick_x<SCALE>/<MODEL>/<clip>_t2/<degradation>/{eval.md,eval.json,eval.png,crop_*.png}
 # Plots and crops are drawn for the packaged weights users are pointed to (lite, lite-real; no
 # MODEL_PATH) alone; every other run writes its tables only, so compared-not-shipped results do

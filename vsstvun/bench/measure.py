@@ -41,7 +41,6 @@ from tqdm import tqdm
 from ..filter.timing import Timing
 from ..model import SIZE_MULTIPLE, STVUN, build_model
 from ..model.checkpoint import save_checkpoint
-from ..model.config import TEMPORAL_MODES
 from ..model.ops import warp
 from ..model.ops.correlation import correlation
 from ..model.precision import DTYPES, input_dtype, resolve_precision
@@ -191,23 +190,33 @@ def open_runtime(config: BenchConfig, progress: bool = False) -> Iterator[Runtim
 # --- (a) cache payoff -------------------------------------------------------------------------
 
 
-#: One window's timings: its encode, then per output time its ``synthesize`` and its
-#: ``warp_between`` (``temporal="warp"``; the window stands in for its neighbour: same shapes).
-WindowTimes = tuple[float, list[float], list[float]]
+#: One window's timings: its encode, then per output time its ``synthesize``, its
+#: ``warp_between`` (``temporal="warp"``) and its ``fuse_between`` (``temporal="fuse"``; empty
+#: for weights without a fusion head). The window stands in for its neighbour: same shapes.
+WindowTimes = tuple[float, list[float], list[float], list[float]]
+#: Where each ``temporal`` mode's in-between times are in :data:`WindowTimes`.
+_PICK = {"joint": 1, "warp": 2, "fuse": 3}
 
 
 def cached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> WindowTimes:
-    """Seconds of one window's encode and of each of its ``synthesize`` and ``warp_between`` calls."""
+    """Seconds of one window's encode and of each of its ``synthesize``, ``warp_between`` and
+    (with a fusion head) ``fuse_between`` calls."""
     state, encode_s = clock.timed(lambda: model.encode_window(window))
     synth = [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
     warps = [clock.timed(functools.partial(model.warp_between, state, state, t))[1] for t in times]
-    return encode_s, synth, warps
+    fuses = (
+        []
+        if model.fusion is None
+        else [clock.timed(functools.partial(model.fuse_between, state, state, t))[1] for t in times]
+    )
+    return encode_s, synth, warps, fuses
 
 
 def cached_ms_per_frame(runs: list[list[WindowTimes]], temporal: str = "joint") -> list[float]:
     """Per repeat, ms per output frame of the cached path from :func:`cached_window` results,
-    with in-between frames from ``synthesize`` (joint) or ``warp_between`` (warp)."""
-    pick = 1 if temporal == "joint" else 2
+    with in-between frames from ``synthesize`` (joint), ``warp_between`` (warp) or
+    ``fuse_between`` (fuse)."""
+    pick = _PICK[temporal]
     return [1000 * sum(w[0] + sum(w[pick]) for w in rep) / sum(len(w[1]) for w in rep) for rep in runs]
 
 
@@ -228,16 +237,28 @@ class CachePayoff:
     speedup: float
     """uncached / cached time per output frame."""
     peak_memory: PeakMemory
+    fuse_ms: float | None = None
+    """Median ``fuse_between`` at t > 0 (a decoder pass, HR warps, the head); None without a
+    fusion head or for factor 1."""
+    fuse_ms_per_frame: float | None = None
+    """The cached path with ``temporal="fuse"`` (None without a fusion head)."""
 
     def rows(self) -> list[tuple[str, str]]:
         synth, warp = ("n/a (factor 1)" if v is None else ms(v) for v in (self.synthesize_ms, self.warp_ms))
         k = self.factor
+        fuse = []
+        if self.fuse_ms_per_frame is not None:
+            fuse = [
+                ("fuse_between t>0 (temporal='fuse': decoder pass, warps, head)", ms(self.fuse_ms or 0.0)),
+                (f"cached, temporal='fuse': 1 window + {k} fuse_between", per_frame(self.fuse_ms_per_frame)),
+            ]
         return [
             ("encode_window (once per input frame)", ms(self.encode_ms)),
             ("synthesize t>0 (one decoder pass: cost of each extra frame)", synth),
             ("warp_between t>0 (temporal='warp': two HR warps instead)", warp),
             (f"cached: 1 window + {k} synthesize", per_frame(self.cached_ms_per_frame)),
             (f"cached, temporal='warp': 1 window + {k} warp_between", per_frame(self.warp_ms_per_frame)),
+            *fuse,
             (f"uncached: {k} forward passes", per_frame(self.uncached_ms_per_frame)),
             ("cache speed-up", f"{self.speedup:.2f}x"),
             ("memory (cached path)", memory(self.peak_memory)),
@@ -259,21 +280,26 @@ def cache_payoff(rt: Runtime) -> CachePayoff:
     uncached_ms = median(1000 * sum(rep) / (len(rep) * len(times)) for rep in uncached)
     between = [t > 0 for t in times]
 
-    def in_between(pick: int) -> float | None:
-        values = [v for rep in cached for w in rep for v, b in zip(w[pick], between, strict=True) if b]
+    def in_between(temporal: str) -> float | None:
+        # not strict: a mode the weights lack (fuse without a head) has no times at all
+        values = [v for rep in cached for w in rep for v, b in zip(w[_PICK[temporal]], between, strict=False) if b]
         return 1000 * median(values) if values else None
+
+    fused = model.fusion is not None
 
     return CachePayoff(
         title="(a) cache payoff",
         factor=rt.config.factor,
         encode_ms=1000 * median(w[0] for rep in cached for w in rep),
-        synthesize_ms=in_between(1),
-        warp_ms=in_between(2),
+        synthesize_ms=in_between("joint"),
+        warp_ms=in_between("warp"),
         cached_ms_per_frame=cached_ms,
         warp_ms_per_frame=median(cached_ms_per_frame(cached, "warp")),
         uncached_ms_per_frame=uncached_ms,
         speedup=uncached_ms / cached_ms,
         peak_memory=peak.result,
+        fuse_ms=in_between("fuse"),
+        fuse_ms_per_frame=median(cached_ms_per_frame(cached, "fuse")) if fused else None,
     )
 
 
@@ -323,9 +349,8 @@ def count_gflop_per_frame(model: STVUN, window: torch.Tensor, factor: int, tempo
 
 
 def limit(rt: Runtime, ms_per_frame: float) -> Limit:
-    gflop, warp_gflop = (
-        count_gflop_per_frame(rt.eager_model(), rt.window(), rt.config.factor, temporal) for temporal in TEMPORAL_MODES
-    )
+    model, window, factor = rt.eager_model(), rt.window(), rt.config.factor
+    gflop, warp_gflop = (count_gflop_per_frame(model, window, factor, temporal) for temporal in ("joint", "warp"))
     threads = torch.get_num_threads()
     peak = peak_gflops(rt.device, DTYPES[rt.precision], threads, rt.config.peak_gflops)
     if isinstance(peak, str):

@@ -76,8 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--temporal",
         default="joint",
         choices=TEMPORAL_MODES,
-        help="the model's in-between frames: a decoder pass each (joint, the paper's) or its two "
-        "neighbouring centre frames warped and blended (warp, the filter's fast mode)",
+        help="the model's in-between frames: a decoder pass each (joint, the paper's), its two "
+        "neighbouring centre frames warped and blended (warp, the filter's fast mode), or both merged "
+        "by the weights' fusion head (fuse)",
     )
     p.add_argument("--no-cuts", action="store_true", help="treat the clip as one shot (no scene-cut detection)")
     p.add_argument(

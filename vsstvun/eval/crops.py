@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..charts import opaque_png
 from . import metrics
 
 CROP_SIZE, ZOOM = 96, 3
@@ -62,4 +63,5 @@ def side_by_side(
             label += f"\nPSNR-Y {float(metrics.psnr_y(_chw(crop), _chw(truth))):.2f} dB"
         fig.text((x0 + pw / 2) / width, (_GAP + ph + 4) / height, label, ha="center", va="bottom", fontsize=8)
     fig.savefig(path, dpi=_DPI)
+    opaque_png(path)
     return y, x

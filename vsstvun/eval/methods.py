@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 import torch
 
-from ..data.dis import dis_both_ways
 from ..model import STVUN
+from ..model.ops.dis import dis_both_ways
 from ..model.ops.warp import flow_to_time
 
 
@@ -151,6 +151,7 @@ class ModelMethod:
     def frame(self, state: Any, t: float) -> torch.Tensor:
         return self.model.synthesize(state, t)[0].float().cpu()
 
-    def between(self, state: Any, following: Any, t: float) -> torch.Tensor:
-        """The frame at t by warping this window's and the next window's centre frames alone."""
-        return self.model.warp_between(state, following, t)[0].float().cpu()
+    def between(self, state: Any, following: Any, t: float, temporal: str) -> torch.Tensor:
+        """The frame at t made with this window and the next (:meth:`STVUN.between`: their
+        centre frames warped, or those fused with the decoder pass)."""
+        return self.model.between(state, following, t, temporal)[0].float().cpu()

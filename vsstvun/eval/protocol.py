@@ -33,7 +33,7 @@ from ..data.codec import Degradation, apply_degradation, parse_degradation, to_u
 from ..data.degrade import crop_to_scale, degrade
 from ..data.shots import CUT_THRESHOLD, cut_flags
 from ..model import STVUN
-from ..model.config import check_temporal
+from ..model.config import NEEDS_FOLLOWING, check_temporal
 from . import metrics
 from .methods import BicubicBlend, BicubicFlow, Method, ModelMethod, Sequential
 
@@ -146,10 +146,13 @@ def evaluate(
     (every method's output and the ``"ground truth"`` at the frames :func:`showcase_input` picks;
     not JSON). ``temporal="warp"`` makes the model's in-between frames
     :meth:`~vsstvun.model.STVUN.warp_between` its centre frames of consecutive windows, as the
-    filter's ``temporal="warp"`` does, instead of a decoder pass each. ``model_name`` labels the
+    filter's ``temporal="warp"`` does, instead of a decoder pass each; ``"fuse"`` merges those
+    with the decoder pass's (:meth:`~vsstvun.model.STVUN.fuse_between`). ``model_name`` labels the
     model's rows and pictures (default ``stvun-<preset>``, which packaged variants share).
     """
     check_temporal(temporal)
+    if temporal == "fuse" and model is not None and model.fusion is None:
+        raise ValueError("temporal='fuse' needs a model with a fusion head (ModelConfig.fusion_ch)")
     if time_factor < 1:
         raise ValueError(f"time_factor must be >= 1, got {time_factor}")
     if isinstance(degradation, str):
@@ -196,9 +199,9 @@ def evaluate(
         if index in keep:
             kept[keep[index][0]]["images"][name] = _to_uint8_hwc(out)
 
-    warp = model_method is not None and temporal == "warp"
+    warp = model_method is not None and temporal in NEEDS_FOLLOWING
     previous_centre: torch.Tensor | None = None  # the model's centre frame of window k - 1
-    previous_state: Any = None  # and its window state (temporal="warp")
+    previous_state: Any = None  # and its window state (temporal="warp" or "fuse")
     with torch.inference_mode():
         for k in tqdm(range(n), desc=f"windows ({degradation})", unit="win", disable=not progress):
             window = lr[window_positions(k, n, gap_cut)]
@@ -209,7 +212,7 @@ def evaluate(
                 joint = has_pair and not (warp and m is model_method)
                 outs = {0.0: m.frame(state, 0.0)} | ({t: m.frame(state, t) for t in ts} if joint else {})
                 if m is model_method and warp and previous_state is not None and not gap_cut[k - 1]:
-                    between = {t: model_method.between(previous_state, state, t) for t in ts}
+                    between = {t: model_method.between(previous_state, state, t, temporal) for t in ts}
                 else:
                     between = {}
                 seconds[m.name] += time.perf_counter() - start

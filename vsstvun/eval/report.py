@@ -107,6 +107,23 @@ def write_crops(result: dict, out: Path) -> dict[str, dict]:
     return placed
 
 
+#: Significant digits kept in ``eval.json``: 0.001 dB of a PSNR and 1e-6 of an SSIM, far below
+#: any difference the tables discuss; the 17-digit floats made the committed files a fifth larger.
+JSON_DIGITS = 6
+
+
+def significant(value: object, digits: int = JSON_DIGITS) -> object:
+    """``value`` with every float, however deep in dicts and lists, rounded to ``digits``
+    significant digits (what ``eval.json`` stores)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, dict):
+        return {k: significant(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [significant(v, digits) for v in value]
+    return value
+
+
 def write_report(result: dict, out_dir: str | Path, pictures: bool = True) -> str:
     """``eval.json``, ``eval.md``, ``eval.png`` and the crops (with a showcase) in ``out_dir``;
     returns the markdown. ``pictures=False`` writes the tables alone: scores of training exports
@@ -115,7 +132,7 @@ def write_report(result: dict, out_dir: str | Path, pictures: bool = True) -> st
     out.mkdir(parents=True, exist_ok=True)
     data = {key: value for key, value in result.items() if key != "showcase"}
     data["crops"] = write_crops(result, out) if pictures else {}
-    (out / "eval.json").write_text(json.dumps(data, indent=1))
+    (out / "eval.json").write_text(json.dumps(significant(data), indent=1))
     md = markdown(result) + "".join(f"\n![{group} crop](crop_{group}.png)\n" for group in data["crops"])
     (out / "eval.md").write_text(md)
     if pictures:

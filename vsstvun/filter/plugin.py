@@ -22,8 +22,9 @@ import torch
 import vapoursynth as vs
 
 from .. import scenechange
-from ..model import WindowState
-from ..model.config import check_flow_refine, check_temporal
+from ..model import STVUN, WindowState
+from ..model.config import NEEDS_FOLLOWING, check_flow_refine, check_temporal
+from ..model.ops.dis import OPENCV_HINT, opencv_available
 from ..model.precision import DTYPES, input_dtype, resolve_precision
 from ..weights import load_model
 from . import args
@@ -114,7 +115,9 @@ def stvun(
         on the warped features of X3 and X4) or "warp" (the space-only frames of X3 and X4, warped
         with the network's flow and blended: no decoder pass, so k output frames per source frame
         cost one window instead of a window and k - 1 decoder passes (README, "Fast in-between
-        frames", for the speed and quality measured).
+        frames", for the speed and quality measured), or "fuse" (both, merged per pixel by a
+        learned head: weights trained with one only, such as "lite-real"; README, "Fused
+        in-between frames").
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
@@ -154,11 +157,14 @@ def stvun(
             net = load_model(
                 model=model, scale=scale, model_path=path, device=device, precision=precision, flow_refine=flow_refine
             )
+        if temporal == "fuse":
+            _check_fuse(net)
 
-        engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows)
+        engine = _Engine(TiledModel(net, tile_plan), device, dtype, num_streams, cache_windows, temporal)
         held_drawings = (dedup_threshold, dedup_max_hold) if dedup else None
-        offsets = _offsets(held_drawings, temporal == "warp")
-        renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start, temporal == "warp")
+        next_window = temporal in NEEDS_FOLLOWING
+        offsets = _offsets(held_drawings, next_window)
+        renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start, next_window)
         out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
@@ -176,9 +182,21 @@ def stvun(
         raise vs.Error(f"stvun: {exc}") from exc
 
 
+def _check_fuse(net: STVUN) -> None:
+    """Refuse ``temporal="fuse"`` up front for weights without a fusion head, or with a DIS
+    candidate where OpenCV is missing (each frame would fail instead)."""
+    if net.fusion is None:
+        raise ValueError(
+            "temporal='fuse' needs weights with a fusion head; these have none: use 'joint' or 'warp', "
+            'or weights trained with one (README, "Fused in-between frames")'
+        )
+    if net.config.fusion_dis and not opencv_available():
+        raise ValueError(f"temporal='fuse' with these weights: {OPENCV_HINT}")
+
+
 def _offsets(held_drawings: tuple[float, int] | None, next_window: bool) -> range:
     """Source frames fetched per output frame, relative to X3; dedup needs its whole span (and
-    drawing B's window too when in-between frames are warped from B's space-only frame)."""
+    drawing B's window too when in-between frames use B's space-only frame)."""
     if held_drawings is None:
         return _OFFSETS
     before, after = held.span(held_drawings[1], next_window)
@@ -195,8 +213,10 @@ class _Engine:
         dtype: torch.dtype,
         num_streams: int,
         cache_windows: int,
+        temporal: str,
     ) -> None:
         self.model = model
+        self.temporal = temporal
         self.dtype = dtype
         self.pool = StreamPool(device, num_streams)
         self.cache: WindowCache[int, list[WindowState]] = WindowCache(cache_windows)
@@ -218,13 +238,14 @@ class _Engine:
         self, states: list[WindowState], t: float, out_dtype: np.dtype, following: list[WindowState] | None = None
     ) -> np.ndarray:
         """``(3, sH, sW)`` image at time ``t`` of the window, as ``out_dtype`` on the host: a
-        decoder pass, or with ``following`` (X4's window) both space-only frames warped to t."""
+        decoder pass, or with ``following`` (X4's window) the ``temporal`` mode's frame made
+        with both windows."""
         host = torch.float16 if out_dtype == np.float16 else torch.float32
         with self.pool.slot() as stream, torch.inference_mode():
             if following is None:
                 image = self.model.synthesize(states, t)
             else:
-                image = self.model.warp_between(states, following, t)
+                image = self.model.between(states, following, t, self.temporal)
             return self.pool.download(image[0], host, stream)
 
 
@@ -317,7 +338,7 @@ class _Renderer:
         threshold: float | None,
         held_drawings: tuple[float, int] | None,
         origin: int,
-        warp: bool,
+        next_window: bool,
     ) -> None:
         self.timing = timing
         self.engine = engine
@@ -325,7 +346,7 @@ class _Renderer:
         self.threshold = threshold
         self.held_drawings = held_drawings  # (dedup_threshold, dedup_max_hold) with dedup on
         self.origin = origin
-        self.warp = warp  # temporal="warp": in-between frames from the space-only frames of X3 and X4
+        self.next_window = next_window  # in-between frames use X4's window too (NEEDS_FOLLOWING)
         self.verdicts: WindowCache[int, bool] = WindowCache(_CUT_VERDICTS)
 
     def __call__(self, n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
@@ -343,7 +364,7 @@ class _Renderer:
             centre, tin, following = drawn.a, drawn.tin, drawn.b
             window = partial(frames.drawing_window, drawings)
         states = self.engine.states(centre, partial(window, centre))
-        after = self.engine.states(following, partial(window, following)) if self.warp and tin else None
+        after = self.engine.states(following, partial(window, following)) if self.next_window and tin else None
         out = f[0].copy()
         image = self.engine.synthesize(states, float(tin), np.asarray(out[0]).dtype, after)
         for p in range(3):

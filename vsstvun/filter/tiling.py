@@ -134,11 +134,13 @@ class TiledModel:
         """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""
         return self._blend([self.model.synthesize(state, t) for state in states])
 
-    def warp_between(self, states: Sequence[WindowState], following: Sequence[WindowState], t: float) -> torch.Tensor:
-        """Frame at time ``t`` warped from the space-only frames of this window and the next
-        (:meth:`STVUN.warp_between`), tile by tile, tiles blended."""
+    def between(
+        self, states: Sequence[WindowState], following: Sequence[WindowState], t: float, temporal: str
+    ) -> torch.Tensor:
+        """Frame at time ``t`` from this window and the next (:meth:`STVUN.between`: warped
+        space-only frames, or those fused with the decoder pass), tile by tile, tiles blended."""
         pairs = zip(states, following, strict=True)
-        return self._blend([self.model.warp_between(state, after, t) for state, after in pairs])
+        return self._blend([self.model.between(state, after, t, temporal) for state, after in pairs])
 
     def _blend(self, parts: list[torch.Tensor]) -> torch.Tensor:
         """The HR tiles ``(B, 3, sh, sw)`` of one frame weighted into the whole frame."""

@@ -17,9 +17,12 @@ FLOW_UPSAMPLES = (1, 2, 4)
 #: network) or ``linear`` (``1 - t`` and ``t``, by distance in time).
 TIME_BLENDS = ("equal", "linear")
 #: How in-between frames are made at inference: a decoder pass on the warped features (``joint``,
-#: the paper's) or the two neighbouring centre frames warped and blended (``warp``,
-#: :meth:`~vsstvun.model.STVUN.warp_between`). Not a property of the weights.
-TEMPORAL_MODES = ("joint", "warp")
+#: the paper's), the two neighbouring centre frames warped and blended (``warp``,
+#: :meth:`~vsstvun.model.STVUN.warp_between`), or both merged by a learned head (``fuse``,
+#: :meth:`~vsstvun.model.STVUN.fuse_between`, which needs weights with one: ``fusion_ch``).
+TEMPORAL_MODES = ("joint", "warp", "fuse")
+#: The modes that also need the space-only frame of the window after (centred on X4).
+NEEDS_FOLLOWING = ("warp", "fuse")
 #: Values of fields that files saved before the field existed were trained with, where that
 #: differs from the dataclass default (the paper's value). Every ``lite`` file predating
 #: ``time_blend`` was trained with the linear blend; a ``full`` file without the field holds the
@@ -92,6 +95,14 @@ class ModelConfig:
     #: which pays on clean footage with large motion and costs a little on compressed input (the
     #: README's "Flow clean-up"), so every preset and shipped file leaves it off.
     flow_refine: int = 0
+    #: Channels of the :class:`~vsstvun.model.fusion.FusionHead` that merges the joint and the
+    #: warped in-between frames (``temporal="fuse"``); 0 = no head (the paper, and every file
+    #: trained before it).
+    fusion_ch: int = 0
+    #: Give the fusion head a third candidate: the two space-only frames warped with OpenCV DIS
+    #: flow between them, i.e. the sequential pipeline's frame, computed on the CPU (adds no
+    #: weights but the head's input width). Needs ``fusion_ch``.
+    fusion_dis: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -101,6 +112,10 @@ class ModelConfig:
         if self.time_blend not in TIME_BLENDS:
             raise ValueError(f"time_blend must be one of {TIME_BLENDS}, got {self.time_blend!r}")
         check_flow_refine(self.flow_refine)
+        if self.fusion_ch < 0:
+            raise ValueError(f"fusion_ch must be >= 0 (0 = no fusion head), got {self.fusion_ch}")
+        if self.fusion_dis and not self.fusion_ch:
+            raise ValueError("fusion_dis is a candidate of the fusion head: it needs fusion_ch > 0")
 
     @property
     def levels(self) -> int:

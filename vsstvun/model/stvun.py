@@ -21,6 +21,8 @@ from .config import FLOW_UPSAMPLES, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
+from .fusion import FusionHead
+from .ops.dis import dis_flows
 from .ops.flow_refine import refine_flow
 from .ops.warp import backward_warp, flow_to_time, warp_to_time
 from .precision import input_dtype
@@ -108,7 +110,14 @@ class STVUN(nn.Module):
         self.efst = EFST(config.enc_ch, config.n_frames)
         self.decoder = Decoder(config.enc_ch, config.dec_width, config.head_ch, config.scale, config.levels)
         self.pwcnet = PWCNet(config)
+        self.fusion = (
+            FusionHead(config.fusion_ch, config.enc_ch, config.scale, 3 if config.fusion_dis else 2)
+            if config.fusion_ch
+            else None
+        )
         init_weights(self)
+        if self.fusion is not None:
+            self.fusion.reset_output()
 
     @property
     def scale(self) -> int:
@@ -270,10 +279,21 @@ class STVUN(nn.Module):
         """
         if self._space_only(t):
             return self._crop(state.centre, state, clamp)
+        return self._crop(self._joint(state, t, warp, centre_features)[0], state, clamp)
+
+    def _joint(
+        self,
+        state: WindowState,
+        t: float | torch.Tensor,
+        warp: TimeWarp = warp_to_time,
+        centre_features: list[torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The in-between decoder pass on the padded grid: the HR frame (network range) and the
+        pass's last decoded features."""
         feats, lr = self._warp_to_time(state, t, warp)
         refs = self.centre_features_at(state, t) if centre_features is None else centre_features
-        _, residual = self.decoder([f.to(self.compute_dtype) for f in feats], refs)
-        return self._crop(self.base(lr) + residual, state, clamp)
+        decoded, residual = self.decoder([f.to(self.compute_dtype) for f in feats], refs)
+        return self.base(lr) + residual, decoded[-1]
 
     def warp_between(
         self, state: WindowState, following: WindowState, t: float | torch.Tensor, clamp: bool = True
@@ -292,15 +312,64 @@ class STVUN(nn.Module):
         """
         if self._space_only(t):
             return self._crop(state.centre, state, clamp)
+        return self._crop(self._warped_centres(state, following, t), state, clamp)
+
+    def _warped_centres(
+        self,
+        state: WindowState,
+        following: WindowState,
+        t: float | torch.Tensor,
+        flows: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """:meth:`warp_between`'s frame on the padded grid, in the network's range; ``flows``:
+        HR flows (X3 -> X4, X4 -> X3) to warp with instead of this window's LR ones scaled up."""
         if following.centre.shape != state.centre.shape:
             raise ValueError(
                 f"the two windows differ in size: {tuple(state.centre.shape)} and {tuple(following.centre.shape)}"
             )
-        up = upsample_aligned if self.config.aligned_base else _upsample
-        f34, f43 = (up(f, self.scale) * self.scale for f in (state.f34, state.f43))
+        if flows is None:
+            up = upsample_aligned if self.config.aligned_base else _upsample
+            flows = tuple(up(f, self.scale) * self.scale for f in (state.f34, state.f43))
         centres = (c.float() for c in (state.centre, following.centre))
-        out = warp_to_time(*centres, f34, f43, t, "linear").to(state.centre.dtype)
-        return self._crop(out, state, clamp)
+        return warp_to_time(*centres, *flows, t, "linear").to(state.centre.dtype)
+
+    def fuse_between(
+        self, state: WindowState, following: WindowState, t: float | torch.Tensor, clamp: bool = True
+    ) -> torch.Tensor:
+        """The HR frame at time t in [0, 1) merged per pixel by the learned
+        :class:`~vsstvun.model.fusion.FusionHead` (``temporal="fuse"``; files trained with
+        ``config.fusion_ch`` only) from :meth:`synthesize`'s decoder pass, :meth:`warp_between`'s
+        warped centre frames and, with ``config.fusion_dis``, those centre frames warped with DIS
+        flow between them (the sequential pipeline's frame). Costs what ``"joint"`` costs plus
+        two or four HR warps, the head and (``fusion_dis``) two DIS flows on the CPU.
+        """
+        if self.fusion is None:
+            raise ValueError("these weights have no fusion head (config.fusion_ch = 0): use temporal 'joint' or 'warp'")
+        if self._space_only(t):
+            return self._crop(state.centre, state, clamp)
+        joint, decoded = self._joint(state, t)
+        candidates = [joint.float(), self._warped_centres(state, following, t).float()]
+        if self.config.fusion_dis:
+            hr_flows = dis_flows(*(_from_model_range(c) for c in (state.centre, following.centre)))
+            candidates.append(self._warped_centres(state, following, t, hr_flows).float())
+        f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
+        lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
+        return self._crop(self.fusion(candidates, lr3, lr4, decoded, t), state, clamp)
+
+    def between(
+        self,
+        state: WindowState,
+        following: WindowState,
+        t: float | torch.Tensor,
+        temporal: str,
+        clamp: bool = True,
+    ) -> torch.Tensor:
+        """The frame at t of a ``temporal`` mode that uses the window after (one of
+        :data:`~vsstvun.model.config.NEEDS_FOLLOWING`): :meth:`warp_between` or :meth:`fuse_between`."""
+        modes = {"warp": self.warp_between, "fuse": self.fuse_between}
+        if temporal not in modes:
+            raise ValueError(f"temporal {temporal!r} does not use the window after; choose one of {sorted(modes)}")
+        return modes[temporal](state, following, t, clamp)
 
     def centre_features_at(self, state: WindowState, t: float | torch.Tensor) -> list[torch.Tensor]:
         """The centre pass's decoded features as an in-between pass takes them: as they are

@@ -153,6 +153,24 @@ def _args() -> argparse.Namespace:
         help="flow clean-up window the network trains and exports with (ModelConfig.flow_refine; 0 = off)",
     )
     p.add_argument(
+        "--fusion-ch",
+        type=int,
+        default=None,
+        help="give the network a fusion head of this width (ModelConfig.fusion_ch, temporal='fuse')",
+    )
+    p.add_argument(
+        "--fusion-dis",
+        action="store_true",
+        default=None,
+        help="give the fusion head the sequential pipeline's frame (DIS flow between the centre frames) too",
+    )
+    p.add_argument(
+        "--fusion-only",
+        action="store_true",
+        help="train only the fusion head on the fused in-between frames "
+        "(use with --init, --fusion-ch, --stage1-iters 0)",
+    )
+    p.add_argument(
         "--freeze-flow",
         action="store_true",
         help="train everything but the flow net, so the decoder adapts to a retrained one (use with --init)",
@@ -232,6 +250,9 @@ def main() -> None:
         flow_upsample=a.flow_upsample,
         align_centre=a.align_centre,
         flow_refine=a.flow_refine,
+        fusion_ch=a.fusion_ch,
+        fusion_dis=a.fusion_dis,
+        fusion_only=a.fusion_only,
         data={
             "sources": [str(p) for p in sources],
             "patch": a.patch,

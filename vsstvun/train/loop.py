@@ -24,7 +24,7 @@ from ..model import STVUN, build_model
 from ..model.blocks import init_weights
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.config import ModelConfig
-from .losses import LossWeights, flow_loss, full_loss, spatial_loss
+from .losses import LossWeights, flow_loss, full_loss, fusion_loss, spatial_loss
 from .teacher import dis_flow_lr
 from .validate import ValidationSet, validate
 
@@ -77,6 +77,14 @@ class TrainConfig:
     #: Override the preset's ``ModelConfig.flow_refine`` (None = the preset's): the flow clean-up
     #: the decoder then trains on; it adds no weights either.
     flow_refine: int | None = None
+    #: Override the preset's ``ModelConfig.fusion_ch`` (None = the preset's, or on resume the
+    #: run's): give a network a :class:`~vsstvun.model.fusion.FusionHead` of this width.
+    fusion_ch: int | None = None
+    #: Override ``ModelConfig.fusion_dis`` (the head's DIS candidate), like ``fusion_ch``.
+    fusion_dis: bool | None = None
+    #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
+    #: every centre frame, stays as initialised.
+    fusion_only: bool = False
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -109,6 +117,8 @@ def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Pa
     share (``flow_lr_scale``)."""
     if cfg.flow_only:
         return [(list(model.pwcnet.parameters()), 1.0)]
+    if cfg.fusion_only:
+        return [(list(model.fusion.parameters()), 1.0)]
     trainable = [p for p in model.parameters() if p.requires_grad]
     if cfg.flow_lr_scale == 1.0:
         return [(trainable, 1.0)]
@@ -154,7 +164,7 @@ def validated_steps(log_path: Path) -> set[int]:
 
 
 #: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
-MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine")
+MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine", "fusion_ch", "fusion_dis")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
@@ -185,6 +195,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         raise ValueError("flow_only and freeze_flow exclude each other: nothing would be trained")
     if cfg.weights.warp > 0 and not cfg.flow_only:
         raise ValueError("the HR warp loss (--w-warp) trains the flow net alone: use it with --flow-only")
+    if cfg.fusion_only and (cfg.flow_only or cfg.stage1_iters):
+        raise ValueError("fusion_only trains the fusion head alone: no flow_only, no stage 1 (stage1_iters 0)")
     if cfg.flow_lr_scale != 1.0 and (cfg.flow_only or cfg.freeze_flow or cfg.flow_lr_scale < 0):
         raise ValueError(
             f"flow_lr_scale={cfg.flow_lr_scale} needs a flow net that trains beside the rest "
@@ -193,6 +205,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
+    if cfg.fusion_only:
+        if model.fusion is None:
+            raise ValueError("fusion_only needs a network with a fusion head: set fusion_ch")
+        model.requires_grad_(False)
+        model.fusion.requires_grad_(True)
     if cfg.freeze_flow:
         model.pwcnet.requires_grad_(False)
     groups = _param_groups(model, cfg)
@@ -278,6 +295,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
                 if stage == 1:
                     loss = spatial_loss(model, batch["lr"], batch["hr_centre"])
                     parts = {"loss": loss.item(), "L_S": loss.item()}
+                elif cfg.fusion_only:
+                    loss, parts = fusion_loss(model, batch)
                 else:
                     teacher = None
                     if cfg.weights.teacher > 0 and not cfg.freeze_flow:

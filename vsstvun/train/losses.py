@@ -123,6 +123,26 @@ def hr_warp_loss(model: STVUN, batch: dict[str, torch.Tensor], f34: torch.Tensor
     )
 
 
+def fusion_loss(model: STVUN, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+    """Fusion-head stage: L1 of the HR in-between frames ``temporal="fuse"`` makes
+    (:meth:`~vsstvun.model.STVUN.fuse_between`) from the windows X0..X6 and X1..X7.
+
+    Everything but the head is frozen (the caller's job), so the two windows are encoded
+    without gradients and the joint and warped frames it merges are exactly the ones it will
+    merge at inference; the centre frames cannot change. The window after needs its centre
+    frame only, so its flows are not computed.
+    """
+    lr = batch["lr"]
+    zeros = lr.new_zeros(lr.shape[0], 2, *lr.shape[-2:])
+    with torch.no_grad():
+        state = model.encode_window(batch_window(lr))
+        following = model.encode_window(lr[:, 1:8], flows=(zeros, zeros))
+    l_f = _mean_l1_over_times(
+        lambda t: model.fuse_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
+    )
+    return l_f, {"L_F": l_f.item(), "loss": l_f.item()}
+
+
 def pyramid_teacher_loss(coarse: list[torch.Tensor], teacher: torch.Tensor) -> torch.Tensor:
     """Mean over PWC-Net's coarse levels of the L1 distance (LR pixels) to the teacher flow
     area-averaged to each level's size."""

@@ -12,6 +12,7 @@ evaluation targets are written in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -70,6 +71,9 @@ def _mean(parts: list[np.ndarray]) -> float:
 def validate(model: STVUN, val: ValidationSet) -> dict[str, float]:
     """Mean PSNR-Y (dB) of the centre and in-between frames, and their gains over bicubic.
 
+    The in-between frames are the joint decoder pass's, or ``temporal="fuse"``'s for a network
+    with a fusion head (that mode is what such a file is trained and shipped for).
+
     Runs in eval mode on the model's device and restores the training mode it found.
     """
     was_training = model.training
@@ -81,9 +85,12 @@ def validate(model: STVUN, val: ValidationSet) -> dict[str, float]:
             b = {k: v.to(device) for k, v in batch.items()}
             state = model.encode_window(batch_window(b["lr"]))
             centre += [_psnr(model.synthesize(state, 0.0), b["hr_centre"])]
+            between_at = functools.partial(model.synthesize, state)
+            if model.fusion is not None:  # the in-between frames such a file is for
+                following = model.encode_window(b["lr"][:, 1:8])
+                between_at = functools.partial(model.fuse_between, state, following)
             for i in range(b["ts"].shape[1]):
-                out = model.synthesize(state, b["ts"][:, i].view(-1, 1, 1, 1))
-                between += [_psnr(out, b["hr_t"][:, i])]
+                between += [_psnr(between_at(b["ts"][:, i].view(-1, 1, 1, 1)), b["hr_t"][:, i])]
     finally:
         model.train(was_training)
     c, m = _mean(centre), _mean(between)

@@ -1,0 +1,70 @@
+"""A small learned head that merges several ways of making an in-between frame.
+
+The joint decoder pass (the paper's, :meth:`~vsstvun.model.STVUN.synthesize`) and the warped
+space-only frames of X3 and X4 (:meth:`~vsstvun.model.STVUN.warp_between`) fail in different
+places: the first draws on the two LR frames only (its decoder hardly uses the 7-frame fusion),
+the second carries the fusion but inherits every flow error as a doubled or dragged edge.
+Averaging the joint frame with the sequential pipeline's beat each alone on compressed input
+(the README's temporal ablation), which says their errors are partly independent; this head
+learns, per HR pixel, how much to take from each candidate, plus a small correction, from what
+the candidates and the LR frames show. With ``ModelConfig.fusion_dis`` a third candidate is the
+sequential pipeline itself (the two space-only frames warped with DIS flow between them), whose
+classical flow is right where the small flow net is not (large motion over a still background).
+
+It works on the LR grid: each HR candidate enters space-to-depth (``scale**2`` pixels per LR
+pixel), beside the two LR frames warped to t (where they disagree, the flow or an occlusion is
+at fault) and the joint pass's last decoded features, so its cost is a few small convs per LR
+pixel, a fraction of one decoder pass. It starts as the plain average of its candidates (the
+last conv is zero), the best untrained combination.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .blocks import conv, plain_conv
+
+
+class FusionHead(nn.Module):
+    """``out = sum_k softmax(w)_k * candidate_k + correction``, weights and correction per HR pixel."""
+
+    def __init__(self, channels: int, enc_ch: int, scale: int, candidates: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.candidates = candidates
+        s2 = scale * scale
+        # the candidates (3 s^2 each), X3 and X4 warped to t (3 each), decoded features, t
+        cin = 3 * candidates * s2 + 6 + enc_ch + 1
+        self.body = nn.Sequential(conv(cin, channels), conv(channels, channels), conv(channels, channels))
+        self.out = plain_conv(channels, (candidates + 3) * s2)
+        self.reset_output()
+
+    def reset_output(self) -> None:
+        """Zero the last conv: the head then returns the mean of its candidates. Called again by
+        :class:`~vsstvun.model.STVUN` after its network-wide init, which would undo it."""
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(
+        self,
+        candidates: list[torch.Tensor],
+        lr3: torch.Tensor,
+        lr4: torch.Tensor,
+        decoded: torch.Tensor,
+        t: float | torch.Tensor,
+    ) -> torch.Tensor:
+        """All frames in the network's range on padded grids: HR candidates ``(B, 3, sH, sW)``,
+        LR ``(B, 3, H, W)``, ``decoded`` ``(B, enc_ch, H, W)``; t a scalar or ``(B, 1, 1, 1)``."""
+        if len(candidates) != self.candidates:
+            raise ValueError(f"the fusion head takes {self.candidates} candidate frames, got {len(candidates)}")
+        s, k = self.scale, self.candidates
+        b, _, h, w = lr3.shape
+        dtype = self.out.weight.dtype
+        time = torch.as_tensor(t, dtype=dtype, device=lr3.device).expand(b, 1, h, w)
+        x = torch.cat([F.pixel_unshuffle(c, s) for c in candidates] + [lr3, lr4, decoded.to(lr3.dtype)], dim=1)
+        y = self.out(self.body(torch.cat((x.to(dtype), time), dim=1)))
+        logits, correction = y.float().split([k * s * s, 3 * s * s], dim=1)
+        weights = torch.softmax(F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s), dim=1)
+        return (weights * torch.stack(candidates, dim=1)).sum(dim=1) + F.pixel_shuffle(correction, s)
