@@ -198,17 +198,17 @@ WindowTimes = tuple[float, list[float], list[float], list[float]]
 _PICK = {"joint": 1, "warp": 2, "fuse": 3}
 
 
-def cached_window(model: STVUN, window: torch.Tensor, times: list[float], clock: Clock) -> WindowTimes:
+def cached_window(
+    model: STVUN, window: torch.Tensor, times: list[float], clock: Clock, fuse: bool = False
+) -> WindowTimes:
     """Seconds of one window's encode and of each of its ``synthesize``, ``warp_between`` and
-    (with a fusion head) ``fuse_between`` calls."""
+    (``fuse``: the cache payoff, for weights with a fusion head) ``fuse_between`` calls. The
+    profile and the backends time this too, as a window plus its decoder passes; they leave
+    ``fuse`` off."""
     state, encode_s = clock.timed(lambda: model.encode_window(window))
     synth = [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
     warps = [clock.timed(functools.partial(model.warp_between, state, state, t))[1] for t in times]
-    fuses = (
-        []
-        if model.fusion is None
-        else [clock.timed(functools.partial(model.fuse_between, state, state, t))[1] for t in times]
-    )
+    fuses = [clock.timed(functools.partial(model.fuse_between, state, state, t))[1] for t in times] if fuse else []
     return encode_s, synth, warps, fuses
 
 
@@ -248,8 +248,9 @@ class CachePayoff:
         k = self.factor
         fuse = []
         if self.fuse_ms_per_frame is not None:
+            fuse_ms = "n/a (factor 1)" if self.fuse_ms is None else ms(self.fuse_ms)
             fuse = [
-                ("fuse_between t>0 (temporal='fuse': decoder pass, warps, head)", ms(self.fuse_ms or 0.0)),
+                ("fuse_between t>0 (temporal='fuse': decoder pass, warps, head)", fuse_ms),
                 (f"cached, temporal='fuse': 1 window + {k} fuse_between", per_frame(self.fuse_ms_per_frame)),
             ]
         return [
@@ -269,8 +270,9 @@ class CachePayoff:
 def cache_payoff(rt: Runtime) -> CachePayoff:
     model, window, clock = rt.model, rt.window(), rt.clock
     times = output_times(rt.config.factor)
+    fused = model.fusion is not None
     with PeakTracker(rt.device) as peak:
-        cached = rt.repeat(lambda: cached_window(model, window, times, clock), "cached")
+        cached = rt.repeat(lambda: cached_window(model, window, times, clock, fused), "cached")
 
     def uncached_window() -> float:
         return clock.timed(lambda: [model(window, [t] if t else []) for t in times])[1]
@@ -284,8 +286,6 @@ def cache_payoff(rt: Runtime) -> CachePayoff:
         # not strict: a mode the weights lack (fuse without a head) has no times at all
         values = [v for rep in cached for w in rep for v, b in zip(w[_PICK[temporal]], between, strict=False) if b]
         return 1000 * median(values) if values else None
-
-    fused = model.fusion is not None
 
     return CachePayoff(
         title="(a) cache payoff",

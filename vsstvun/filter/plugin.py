@@ -104,7 +104,7 @@ def stvun(
         :mod:`vsstvun.filter.dedup_metric`; the default sits between x264 noise and a 1 px pan).
     :param dedup_max_hold: longest hold, in source frames, taken as one drawing (3: on threes);
         longer holds are kept still.
-    :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST and decoder;
+    :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST, decoder and fusion head;
         flow, warps and flow-to-time stay fp32. "auto": fp16 on CUDA for RGBH, bf16 on CPUs with
         native bf16, else fp32 (see :mod:`vsstvun.model.precision` and the README).
     :param flow_refine: window side (odd, LR pixels) of the photometric clean-up that stops the flow

@@ -157,7 +157,7 @@ class STVUN(nn.Module):
         return flows[..., :h, :w], [c.float() * (NVLABS_UNIT / k) for c in coarse]
 
     def set_precision(self, dtype: torch.dtype) -> STVUN:
-        """Run the encoder, EFST and decoder in ``dtype`` (fp32, bf16 or fp16); the flow estimator
+        """Run the encoder, EFST, decoder and fusion head in ``dtype`` (fp32, bf16 or fp16); the flow estimator
         stays fp32, since its small cost-volume values and coarse-to-fine flow sums lose accuracy
         in 16 bits. Warps, flow-to-time and the HR base stay fp32 for 16-bit formats whose frames
         arrive as fp32 (see :attr:`input_dtype`)."""
@@ -167,7 +167,7 @@ class STVUN(nn.Module):
 
     @property
     def compute_dtype(self) -> torch.dtype:
-        """Format of the encoder, EFST and decoder (set by :meth:`set_precision`)."""
+        """Format of the encoder, EFST, decoder and fusion head (set by :meth:`set_precision`)."""
         return self.decoder.rconv1.weight.dtype
 
     @property

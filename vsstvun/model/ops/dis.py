@@ -11,7 +11,6 @@ the filter without it still loads every file and runs every other mode.
 
 from __future__ import annotations
 
-import importlib.util
 from types import ModuleType
 
 import numpy as np
@@ -22,15 +21,20 @@ OPENCV_HINT = "DIS flow needs OpenCV: pip install opencv-python-headless (or vss
 
 
 def opencv_available() -> bool:
-    """Whether OpenCV can be imported (without importing it)."""
-    return importlib.util.find_spec("cv2") is not None
+    """Whether OpenCV imports: installed is not enough (``opencv-python`` without its system
+    libraries fails at import), and a filter must refuse up front, not fail at every frame."""
+    try:
+        _cv2()
+    except ImportError:
+        return False
+    return True
 
 
 def _cv2() -> ModuleType:
     try:
         import cv2
     except ImportError as exc:
-        raise ImportError(OPENCV_HINT) from exc
+        raise ImportError(f"{OPENCV_HINT} ({exc})") from exc
     return cv2
 
 
