@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..model import STVUN
+from ..model import STVUN, WindowState
 from ..model.ops.warp import warp_to_time
 from ..model.stvun import to_model_range
 
@@ -35,6 +35,18 @@ class LossWeights:
 def batch_window(lr: torch.Tensor) -> torch.Tensor:
     """The 7-frame model window X0..X6 out of a sample's 8 frames X0..X7."""
     return lr[:, :7]
+
+
+def _no_flows(lr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero flows for a window of ``lr`` frames, to encode it without running the flow net."""
+    zeros = lr.new_zeros(lr.shape[0], 2, *lr.shape[-2:])
+    return zeros, zeros
+
+
+def following_window(model: STVUN, lr: torch.Tensor) -> WindowState:
+    """The window X1..X7 of a sample's 8 frames, for its centre frame (X4 upscaled) alone: the
+    flow net is not run, since nothing made from this window uses its flows."""
+    return model.encode_window(lr[:, 1:8], flows=_no_flows(lr))
 
 
 def _mean_l1_over_times(
@@ -114,9 +126,9 @@ def hr_warp_loss(model: STVUN, batch: dict[str, torch.Tensor], f34: torch.Tensor
     without their flow net: the flows come from the caller); gradients reach the flows only.
     """
     lr = batch["lr"]
-    zeros = lr.new_zeros(lr.shape[0], 2, *lr.shape[-2:])
     with torch.no_grad():
-        state, following = (model.encode_window(w, flows=(zeros, zeros)) for w in (batch_window(lr), lr[:, 1:8]))
+        state = model.encode_window(batch_window(lr), flows=_no_flows(lr))
+        following = following_window(model, lr)
     state = model.with_flows(state, f34, f43)
     return _mean_l1_over_times(
         lambda t: model.warp_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
@@ -133,10 +145,9 @@ def fusion_loss(model: STVUN, batch: dict[str, torch.Tensor]) -> tuple[torch.Ten
     frame only, so its flows are not computed.
     """
     lr = batch["lr"]
-    zeros = lr.new_zeros(lr.shape[0], 2, *lr.shape[-2:])
     with torch.no_grad():
         state = model.encode_window(batch_window(lr))
-        following = model.encode_window(lr[:, 1:8], flows=(zeros, zeros))
+        following = following_window(model, lr)
     l_f = _mean_l1_over_times(
         lambda t: model.fuse_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
     )

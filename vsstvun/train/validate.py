@@ -22,7 +22,7 @@ import torch
 from ..eval.methods import upscale_bicubic
 from ..eval.metrics import psnr_y
 from ..model import STVUN
-from .losses import batch_window
+from .losses import batch_window, following_window
 
 #: Pixels left out at each border, as in the evaluation protocol.
 CROP = 4
@@ -87,7 +87,7 @@ def validate(model: STVUN, val: ValidationSet) -> dict[str, float]:
             centre += [_psnr(model.synthesize(state, 0.0), b["hr_centre"])]
             between_at = functools.partial(model.synthesize, state)
             if model.fusion is not None:  # the in-between frames such a file is for
-                following = model.encode_window(b["lr"][:, 1:8])
+                following = following_window(model, b["lr"])
                 between_at = functools.partial(model.fuse_between, state, following)
             for i in range(b["ts"].shape[1]):
                 between += [_psnr(between_at(b["ts"][:, i].view(-1, 1, 1, 1)), b["hr_t"][:, i])]
