@@ -107,7 +107,25 @@ class FakeModel:
     def synthesize(self, state: FakeState, t: float, clamp: bool = True) -> torch.Tensor:
         return self._upsample((1 - t) * state.frames[:, 3] + t * state.frames[:, 4])
 
-    def between(self, state: FakeState, following: FakeState, t: float, temporal: str) -> torch.Tensor:
+    def pair_flows(
+        self, state: FakeState, following: FakeState, temporal: str
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Stands in for the DIS flows: the pair's two centre frames, so :meth:`between` can
+        check it got the flows of its own pair (the filter keeps them per pair of windows)."""
+        return (state.frames[:, 3], following.frames[:, 3]) if temporal == "fuse" else None
+
+    def between(
+        self,
+        state: FakeState,
+        following: FakeState,
+        t: float,
+        temporal: str,
+        pair: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        if temporal == "fuse":
+            assert pair is not None and all(
+                torch.equal(a, b) for a, b in zip(pair, self.pair_flows(state, following, temporal), strict=True)
+            )
         with self._lock:
             self.warps += 1
         return self._upsample((1 - t) * state.frames[:, 3] + t * following.frames[:, 3])

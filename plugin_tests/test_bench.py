@@ -17,6 +17,7 @@ from vsstvun.bench.measure import (
     WARP_STAGE,
     backends,
     cache_payoff,
+    cached_ms_per_frame,
     count_gflop_per_frame,
     filter_glue,
     limit,
@@ -89,18 +90,35 @@ def test_cache_payoff(rt):
     assert r.speedup == pytest.approx(r.uncached_ms_per_frame / r.cached_ms_per_frame)
     assert r.peak_memory.peak_mib > 0
     assert [m for m, _ in r.rows()][-2] == "cache speed-up"
-    assert r.fuse_ms is None and r.fuse_ms_per_frame is None  # the shipped lite has no fusion head
+    assert r.fuse_ms is None and r.fuse_ms_per_frame is None and r.pair_ms is None  # lite has no fusion head
     assert not any("fuse" in m for m, _ in r.rows())
 
 
-def test_cache_payoff_times_the_fused_mode_of_weights_with_a_head(tmp_path):
+def test_cache_payoff_times_the_fused_mode_of_weights_with_a_head(tmp_path, monkeypatch):
     """``temporal="fuse"`` costs a decoder pass and more per in-between frame: its rows appear
-    for weights with a fusion head only."""
+    for weights with a fusion head only. DIS runs once per window pair, in the timed
+    ``pair_flows``, never again inside ``fuse_between``."""
+    import vsstvun.model.stvun
+
+    calls = []
+    real = vsstvun.model.stvun.dis_flows
+    monkeypatch.setattr(vsstvun.model.stvun, "dis_flows", lambda *a: calls.append(1) or real(*a))
     path = save_checkpoint(build_model("lite", 4, fusion_ch=8, fusion_dis=True), tmp_path / "fused.safetensors")
     with open_runtime(TINY.replace(model_path=str(path))) as runtime:
         r = cache_payoff(runtime)
+        windows = TINY.warmup + TINY.repeats * TINY.frames  # cached_window calls
     assert r.fuse_ms > 0 and r.fuse_ms_per_frame > r.warp_ms_per_frame
-    assert sum("temporal='fuse'" in m for m, _ in r.rows()) == 2
+    assert r.pair_ms > 0 and len(calls) == windows
+    assert sum("temporal='fuse'" in m for m, _ in r.rows()) == 3
+
+
+def test_cached_path_counts_each_pair_flows_once():
+    """Per output frame: the window's encode, each time's own call, and for ``fuse`` the pair's
+    DIS flows once, shared by that pair's frames (as the filter keeps them)."""
+    window = (1.0, [0.0, 0.5, 0.5, 0.5], [0.0, 0.1, 0.1, 0.1], [0.0, 0.2, 0.2, 0.2], 0.4)
+    assert cached_ms_per_frame([[window]]) == pytest.approx([1000 * 2.5 / 4])
+    assert cached_ms_per_frame([[window]], "warp") == pytest.approx([1000 * 1.3 / 4])
+    assert cached_ms_per_frame([[window]], "fuse") == pytest.approx([1000 * 2.0 / 4])
 
 
 def test_filter_glue(rt):

@@ -401,6 +401,31 @@ def test_fuse_with_a_dis_candidate_needs_opencv_up_front(tmp_path, monkeypatch):
     assert vsstvun.stvun(make_clip(moving_frames(2)), scale=2, model_path=path, temporal="warp").num_frames == 4
 
 
+def test_fuse_computes_dis_once_per_pair_of_windows(tmp_path, monkeypatch):
+    """At 4x fps the three frames between X3 and X4 share one DIS computation (the engine keeps
+    :meth:`STVUN.pair_flows` per pair of windows), and each frame is still ``between`` of the
+    two windows given those flows."""
+    from vsstvun.model import STVUN
+
+    torch.manual_seed(6)
+    net = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True)
+    torch.nn.init.normal_(net.fusion.out.weight, std=0.05)
+    path = save_checkpoint(net, tmp_path / "split.safetensors")
+    pairs = []
+    real = STVUN.pair_flows
+    monkeypatch.setattr(STVUN, "pair_flows", lambda self, *a: pairs.append(1) or real(self, *a))
+    frames = moving_frames(3)
+    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=4, model_path=str(path), temporal="fuse")
+    got = [planes(out.get_frame(n)) for n in range(1, 8)]
+    assert len(pairs) == 2  # frames 1-3 between X0 and X1, frames 5-7 between X1 and X2
+    net = load_model(scale=2, model_path=path)
+    with torch.inference_mode():
+        states = [net.encode_window(torch.from_numpy(expected_window(frames, k)).unsqueeze(0)) for k in (0, 1, 2)]
+        direct = [net.between(*states[k : k + 2], t, "fuse")[0].numpy() for k in (0, 1) for t in (0.25, 0.5, 0.75)]
+    for image, expected in zip(got[:3] + got[4:], direct, strict=True):  # got[3]: the centre frame of X1
+        np.testing.assert_allclose(image, expected, atol=1e-6)
+
+
 @pytest.mark.slow
 def test_tiled_filter_is_close_to_untiled():
     clip = make_clip(moving_frames(3, 96, 64))

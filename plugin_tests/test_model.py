@@ -10,7 +10,7 @@ import torch
 from vsstvun.model import PRESETS, ModelConfig, WindowState, build_model, preset_config
 from vsstvun.model.blocks import LRELU_SLOPE, init_weights
 from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
-from vsstvun.model.ops.warp import backward_warp
+from vsstvun.model.ops.warp import backward_warp, flow_to_time
 
 # Parameter counts of the authors' network, per sub-module (shared/reference).
 FULL_COUNTS = {"encoder": 444_672, "efst": 340_800, "decoder": 20_722_464, "pwcnet": 9_374_340}
@@ -494,6 +494,8 @@ def test_fusion_head_weights_are_saved_and_required(tmp_path):
         dataclasses.replace(preset_config("lite"), fusion_ch=-1)
     with pytest.raises(ValueError, match="fusion_dis is a candidate of the fusion head"):
         dataclasses.replace(preset_config("lite"), fusion_dis=True)
+    with pytest.raises(ValueError, match="fusion_split shapes the fusion head's candidates"):
+        dataclasses.replace(preset_config("lite"), fusion_split=True)
 
 
 def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
@@ -518,3 +520,32 @@ def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
     inner = (..., slice(4, -4), slice(2 * s * d, w * s - 2 * s * d))
     assert (sequential[inner] - expected[inner]).abs().mean() < 0.01
     assert (warped[inner] - expected[inner]).abs().mean() > 0.02  # the random window's own flow is wrong
+
+
+@pytest.mark.parametrize("dis", [False, True])
+def test_fusion_split_starts_from_the_blend_and_can_take_one_side(dis):
+    """``fusion_split`` gives the head X3's and X4's warped frames apart: fresh, it returns
+    what the blending head returns (its prior is the (1 - t, t) blend), and with a large logit
+    for one side it returns that side alone, which a blend cannot."""
+    torch.manual_seed(3)
+    blend = build_model("lite", 2, fusion_ch=8, fusion_dis=dis).eval()
+    split = build_model("lite", 2, fusion_ch=8, fusion_dis=dis, fusion_split=True).eval()
+    assert split.fusion.candidates == (5 if dis else 3) and blend.fusion.candidates == (3 if dis else 2)
+    split.load_state_dict({k: v for k, v in blend.state_dict().items() if not k.startswith("fusion.")}, strict=False)
+    frames = torch.rand(1, 8, 3, 32, 48)
+    with torch.inference_mode():
+        state, following = (split.encode_window(frames[:, k : k + 7]) for k in (0, 1))
+        for t in (0.25, 0.5):
+            torch.testing.assert_close(
+                split.fuse_between(state, following, t, clamp=False),
+                blend.fuse_between(state, following, t, clamp=False),
+                atol=1e-5,
+                rtol=0,
+            )
+        s2 = split.scale**2
+        split.fusion.out.bias[s2 : 2 * s2] = 50.0  # the logit of X3's side (net flow), every pixel
+        f_t3, _ = flow_to_time(*(split._centre_flows(state)), 0.25)
+        side = backward_warp(state.centre.float(), f_t3)
+        torch.testing.assert_close(
+            split.fuse_between(state, following, 0.25, clamp=False), split._crop(side, state, False)
+        )

@@ -260,7 +260,7 @@ def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
     train(_cfg(tmp_path / "share0.0", flow_lr_scale=0.5, **longer), _batches(3))
     groups = torch.load(tmp_path / "share0.0" / "last.pt", weights_only=True)["optim"]["param_groups"]
     assert groups[-1]["lr"] == pytest.approx(5e-3)
-    with pytest.raises(ValueError, match="flow_lr_scale"):
+    with pytest.raises(ValueError, match="the flags it was started with .*--flow-lr-scale"):
         train(_cfg(tmp_path / "share1.0", flow_lr_scale=0.5, **longer), _batches(3))
     for bad in (dict(freeze_flow=True), dict(flow_only=True), dict()):
         with pytest.raises(ValueError, match="flow_lr_scale"):
@@ -363,7 +363,14 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     assert model_overrides(_cfg(tmp_path), None) == {}
     assert model_overrides(_cfg(tmp_path, flow_upsample=4), None) == {"flow_upsample": 4}
     # Resumed: a flag left out keeps the run's own value; one given wins.
-    kept = {"flow_upsample": 2, "align_centre": True, "flow_refine": 0, "fusion_ch": 0, "fusion_dis": False}
+    kept = {
+        "flow_upsample": 2,
+        "align_centre": True,
+        "flow_refine": 0,
+        "fusion_ch": 0,
+        "fusion_dis": False,
+        "fusion_split": False,
+    }
     assert model_overrides(_cfg(tmp_path), saved) == kept
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
     refined = {"config": json.dumps(build_model("lite", flow_refine=9).config.to_dict())}
@@ -374,6 +381,11 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
         "fusion_ch": 8,
         "fusion_dis": True,
     }
+    # The head's width and inputs shape its weights: a resume that changes them is refused by name.
+    assert model_overrides(_cfg(tmp_path, fusion_ch=8, fusion_dis=True), fused)["fusion_ch"] == 8
+    for changed in (dict(fusion_split=True), dict(fusion_ch=16), dict(fusion_dis=False)):
+        with pytest.raises(ValueError, match=f"started with {next(iter(changed))}="):
+            model_overrides(_cfg(tmp_path, **changed), fused)
 
 
 @pytest.mark.slow
@@ -546,6 +558,8 @@ def test_fusion_only_trains_the_head_and_validates_fused_frames(tmp_path):
         fused = out.fuse_between(state, following, b["ts"].view(-1, 1, 1, 1))
     scored = np.minimum(psnr_y(fused.clamp(0, 1), b["hr_t"][:, 0], 4), 100).mean()
     assert log[-1]["val_between"] == pytest.approx(float(scored), abs=0.02)  # the export is fp16
+    with pytest.raises(ValueError, match="resume it with the flags it was started with \\(--fusion-only"):
+        train(_cfg(tmp_path / "run", stage1_iters=0, stage2_iters=4), batches)  # the flag left out
     with pytest.raises(ValueError, match="fusion head"):
         train(_cfg(tmp_path / "nohead", stage1_iters=0, fusion_only=True), _batches(1))
     with pytest.raises(ValueError, match="no stage 1"):

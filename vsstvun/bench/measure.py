@@ -192,8 +192,10 @@ def open_runtime(config: BenchConfig, progress: bool = False) -> Iterator[Runtim
 
 #: One window's timings: its encode, then per output time its ``synthesize``, its
 #: ``warp_between`` (``temporal="warp"``) and its ``fuse_between`` (``temporal="fuse"``; empty
-#: for weights without a fusion head). The window stands in for its neighbour: same shapes.
-WindowTimes = tuple[float, list[float], list[float], list[float]]
+#: for weights without a fusion head), then its ``pair_flows`` (what the fuse frames of one pair
+#: of windows share, computed once as the filter does; 0 without a head). The window stands in
+#: for its neighbour: same shapes.
+WindowTimes = tuple[float, list[float], list[float], list[float], float]
 #: Where each ``temporal`` mode's in-between times are in :data:`WindowTimes`.
 _PICK = {"joint": 1, "warp": 2, "fuse": 3}
 
@@ -202,14 +204,17 @@ def cached_window(
     model: STVUN, window: torch.Tensor, times: list[float], clock: Clock, fuse: bool = False
 ) -> WindowTimes:
     """Seconds of one window's encode and of each of its ``synthesize``, ``warp_between`` and
-    (``fuse``: the cache payoff, for weights with a fusion head) ``fuse_between`` calls. The
+    (``fuse``: the cache payoff, for weights with a fusion head) ``fuse_between`` calls, those
+    given the ``pair_flows`` timed once before them (as the filter shares them per pair). The
     profile and the backends time this too, as a window plus its decoder passes; they leave
     ``fuse`` off."""
     state, encode_s = clock.timed(lambda: model.encode_window(window))
     synth = [clock.timed(functools.partial(model.synthesize, state, t))[1] for t in times]
     warps = [clock.timed(functools.partial(model.warp_between, state, state, t))[1] for t in times]
-    fuses = [clock.timed(functools.partial(model.fuse_between, state, state, t))[1] for t in times] if fuse else []
-    return encode_s, synth, warps, fuses
+    # the filter computes a pair's flows only when it makes frames between two windows
+    pair, pair_s = clock.timed(lambda: model.pair_flows(state, state)) if fuse and any(times) else (None, 0.0)
+    fuses = [clock.timed(lambda t=t: model.fuse_between(state, state, t, dis=pair))[1] for t in times] if fuse else []
+    return encode_s, synth, warps, fuses, pair_s
 
 
 def cached_ms_per_frame(runs: list[list[WindowTimes]], temporal: str = "joint") -> list[float]:
@@ -217,7 +222,8 @@ def cached_ms_per_frame(runs: list[list[WindowTimes]], temporal: str = "joint") 
     with in-between frames from ``synthesize`` (joint), ``warp_between`` (warp) or
     ``fuse_between`` (fuse)."""
     pick = _PICK[temporal]
-    return [1000 * sum(w[0] + sum(w[pick]) for w in rep) / sum(len(w[1]) for w in rep) for rep in runs]
+    shared = temporal == "fuse"  # each pair's DIS flows, once for all its frames
+    return [1000 * sum(w[0] + sum(w[pick]) + shared * w[4] for w in rep) / sum(len(w[1]) for w in rep) for rep in runs]
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,9 @@ class CachePayoff:
     fuse_ms: float | None = None
     """Median ``fuse_between`` at t > 0 (a decoder pass, HR warps, the head); None without a
     fusion head or for factor 1."""
+    pair_ms: float | None = None
+    """Median ``pair_flows`` (DIS both ways for a head with that candidate, once per pair of
+    windows); None without a fusion head."""
     fuse_ms_per_frame: float | None = None
     """The cached path with ``temporal="fuse"`` (None without a fusion head)."""
 
@@ -250,8 +259,12 @@ class CachePayoff:
         if self.fuse_ms_per_frame is not None:
             fuse_ms = "n/a (factor 1)" if self.fuse_ms is None else ms(self.fuse_ms)
             fuse = [
+                ("pair_flows (temporal='fuse': DIS both ways, once per pair of windows)", ms(self.pair_ms or 0.0)),
                 ("fuse_between t>0 (temporal='fuse': decoder pass, warps, head)", fuse_ms),
-                (f"cached, temporal='fuse': 1 window + {k} fuse_between", per_frame(self.fuse_ms_per_frame)),
+                (
+                    f"cached, temporal='fuse': 1 window + 1 pair_flows + {k} fuse_between",
+                    per_frame(self.fuse_ms_per_frame),
+                ),
             ]
         return [
             ("encode_window (once per input frame)", ms(self.encode_ms)),
@@ -299,6 +312,7 @@ def cache_payoff(rt: Runtime) -> CachePayoff:
         speedup=uncached_ms / cached_ms,
         peak_memory=peak.result,
         fuse_ms=in_between("fuse"),
+        pair_ms=1000 * median(w[4] for rep in cached for w in rep) if fused else None,
         fuse_ms_per_frame=median(cached_ms_per_frame(cached, "fuse")) if fused else None,
     )
 

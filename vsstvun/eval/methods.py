@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..model import STVUN
+from ..model import STVUN, PairFlows
 from ..model.ops.dis import dis_both_ways
 from ..model.ops.warp import flow_to_time
 
@@ -151,7 +151,11 @@ class ModelMethod:
     def frame(self, state: Any, t: float) -> torch.Tensor:
         return self.model.synthesize(state, t)[0].float().cpu()
 
-    def between(self, state: Any, following: Any, t: float, temporal: str) -> torch.Tensor:
+    def pair(self, state: Any, following: Any, temporal: str) -> PairFlows | None:
+        """What every frame between this window and the next shares (:meth:`STVUN.pair_flows`)."""
+        return self.model.pair_flows(state, following, temporal)
+
+    def between(self, state: Any, following: Any, t: float, temporal: str, pair: PairFlows | None) -> torch.Tensor:
         """The frame at t made with this window and the next (:meth:`STVUN.between`: their
-        centre frames warped, or those fused with the decoder pass)."""
-        return self.model.between(state, following, t, temporal)[0].float().cpu()
+        centre frames warped, or those fused with the decoder pass); ``pair``: :meth:`pair`."""
+        return self.model.between(state, following, t, temporal, pair=pair)[0].float().cpu()

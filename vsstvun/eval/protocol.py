@@ -211,8 +211,9 @@ def evaluate(
                 state = m.prepare(window)
                 joint = has_pair and not (warp and m is model_method)
                 outs = {0.0: m.frame(state, 0.0)} | ({t: m.frame(state, t) for t in ts} if joint else {})
-                if m is model_method and warp and previous_state is not None and not gap_cut[k - 1]:
-                    between = {t: model_method.between(previous_state, state, t, temporal) for t in ts}
+                if m is model_method and warp and ts and previous_state is not None and not gap_cut[k - 1]:
+                    pair = model_method.pair(previous_state, state, temporal)
+                    between = {t: model_method.between(previous_state, state, t, temporal, pair) for t in ts}
                 else:
                     between = {}
                 seconds[m.name] += time.perf_counter() - start

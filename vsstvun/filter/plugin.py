@@ -22,7 +22,7 @@ import torch
 import vapoursynth as vs
 
 from .. import scenechange
-from ..model import STVUN, WindowState
+from ..model import STVUN, PairFlows, WindowState
 from ..model.config import NEEDS_FOLLOWING, check_flow_refine, check_temporal
 from ..model.ops.dis import OPENCV_HINT, opencv_available
 from ..model.precision import DTYPES, input_dtype, resolve_precision
@@ -96,7 +96,9 @@ def stvun(
     :param sc_threshold: cut threshold (default 0.4) on the detector's score in (0, 1]: 1 - the
         best correlation of luma thumbnails over shifts (:mod:`vsstvun.scenechange`); ``None``
         trusts the props only (like ``sc=False``).
-    :param cache_windows: how many per-window model states to keep (LRU).
+    :param cache_windows: how many per-window model states to keep (LRU); with ``temporal="fuse"``
+        also how many pairs of windows keep their DIS flows (two HR flow fields each), computed
+        once for all the frames between them.
     :param dedup: anime held drawings: interpolate between distinct drawings, not between copies
         (see :mod:`vsstvun.filter.dedup`); adds props ``STVUN_DrawingA``/``STVUN_DrawingB``.
     :param dedup_threshold: a frame copies the previous one when the largest difference of their
@@ -220,6 +222,9 @@ class _Engine:
         self.dtype = dtype
         self.pool = StreamPool(device, num_streams)
         self.cache: WindowCache[int, list[WindowState]] = WindowCache(cache_windows)
+        # What every frame between two windows shares (temporal="fuse": DIS flows between their
+        # centre frames), keyed by the two windows' centres; as many pairs as windows.
+        self.pairs: WindowCache[tuple[int, int], list[PairFlows | None]] = WindowCache(cache_windows)
 
     def states(self, centre: int, window: Callable[[], np.ndarray]) -> list[WindowState]:
         """Per-tile states of the window centred on source frame ``centre``.
@@ -235,18 +240,37 @@ class _Engine:
             return states
 
     def synthesize(
-        self, states: list[WindowState], t: float, out_dtype: np.dtype, following: list[WindowState] | None = None
+        self,
+        states: list[WindowState],
+        t: float,
+        out_dtype: np.dtype,
+        following: tuple[tuple[int, int], list[WindowState]] | None = None,
     ) -> np.ndarray:
         """``(3, sH, sW)`` image at time ``t`` of the window, as ``out_dtype`` on the host: a
-        decoder pass, or with ``following`` (X4's window) the ``temporal`` mode's frame made
-        with both windows."""
+        decoder pass, or with ``following`` (the two windows' centres, and X4's window) the
+        ``temporal`` mode's frame made with both windows."""
         host = torch.float16 if out_dtype == np.float16 else torch.float32
+        # Before taking a slot: a thread waiting for another's DIS flows holds none meanwhile.
+        pair = None if following is None else self._pair(states, *following)
         with self.pool.slot() as stream, torch.inference_mode():
             if following is None:
                 image = self.model.synthesize(states, t)
             else:
-                image = self.model.between(states, following, t, self.temporal)
+                image = self.model.between(states, following[1], t, self.temporal, pair)
             return self.pool.download(image[0], host, stream)
+
+    def _pair(
+        self, states: list[WindowState], key: tuple[int, int], after: list[WindowState]
+    ) -> list[PairFlows | None]:
+        """What every frame between two windows shares, computed once per pair (``key``)."""
+
+        def compute() -> list[PairFlows | None]:
+            with self.pool.slot() as stream, torch.inference_mode():
+                flows = self.model.pair_flows(states, after, self.temporal)
+                self.pool.finish(stream)  # cached flows are read from other threads' streams
+                return flows
+
+        return self.pairs.get(key, compute)
 
 
 class _Frames:
@@ -364,7 +388,9 @@ class _Renderer:
             centre, tin, following = drawn.a, drawn.tin, drawn.b
             window = partial(frames.drawing_window, drawings)
         states = self.engine.states(centre, partial(window, centre))
-        after = self.engine.states(following, partial(window, following)) if self.next_window and tin else None
+        after = None
+        if self.next_window and tin:
+            after = ((centre, following), self.engine.states(following, partial(window, following)))
         out = f[0].copy()
         image = self.engine.synthesize(states, float(tin), np.asarray(out[0]).dtype, after)
         for p in range(3):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..model import SIZE_MULTIPLE, STVUN, WindowState
+from ..model import SIZE_MULTIPLE, STVUN, PairFlows, WindowState
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,27 @@ class TiledModel:
         """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""
         return self._blend([self.model.synthesize(state, t) for state in states])
 
+    def pair_flows(
+        self, states: Sequence[WindowState], following: Sequence[WindowState], temporal: str
+    ) -> list[PairFlows | None]:
+        """:meth:`STVUN.pair_flows` of each tile (DIS runs per tile, as the head was trained on
+        patches): what every frame between these two windows shares."""
+        return [self.model.pair_flows(state, after, temporal) for state, after in zip(states, following, strict=True)]
+
     def between(
-        self, states: Sequence[WindowState], following: Sequence[WindowState], t: float, temporal: str
+        self,
+        states: Sequence[WindowState],
+        following: Sequence[WindowState],
+        t: float,
+        temporal: str,
+        pair: Sequence[PairFlows | None] | None = None,
     ) -> torch.Tensor:
         """Frame at time ``t`` from this window and the next (:meth:`STVUN.between`: warped
-        space-only frames, or those fused with the decoder pass), tile by tile, tiles blended."""
-        pairs = zip(states, following, strict=True)
-        return self._blend([self.model.between(state, after, t, temporal) for state, after in pairs])
+        space-only frames, or those fused with the decoder pass), tile by tile, tiles blended;
+        ``pair``: :meth:`pair_flows` of these windows, if already computed."""
+        pair = [None] * len(states) if pair is None else pair
+        parts = zip(states, following, pair, strict=True)
+        return self._blend([self.model.between(state, after, t, temporal, pair=p) for state, after, p in parts])
 
     def _blend(self, parts: list[torch.Tensor]) -> torch.Tensor:
         """The HR tiles ``(B, 3, sh, sw)`` of one frame weighted into the whole frame."""

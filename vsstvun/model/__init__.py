@@ -3,7 +3,7 @@
 import dataclasses
 
 from .config import PRESETS, ModelConfig, preset_config
-from .stvun import SIZE_MULTIPLE, STVUN, WindowState
+from .stvun import SIZE_MULTIPLE, STVUN, PairFlows, WindowState
 
 
 def build_model(preset: str = "lite", scale: int = 4, **overrides: object) -> STVUN:
@@ -12,4 +12,13 @@ def build_model(preset: str = "lite", scale: int = 4, **overrides: object) -> ST
     return STVUN(dataclasses.replace(preset_config(preset, scale), **overrides))
 
 
-__all__ = ["PRESETS", "SIZE_MULTIPLE", "STVUN", "ModelConfig", "WindowState", "build_model", "preset_config"]
+__all__ = [
+    "PRESETS",
+    "SIZE_MULTIPLE",
+    "STVUN",
+    "ModelConfig",
+    "PairFlows",
+    "WindowState",
+    "build_model",
+    "preset_config",
+]

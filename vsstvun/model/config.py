@@ -99,10 +99,15 @@ class ModelConfig:
     #: warped in-between frames (``temporal="fuse"``); 0 = no head (the paper, and every file
     #: trained before it).
     fusion_ch: int = 0
-    #: Give the fusion head a third candidate: the two space-only frames warped with OpenCV DIS
-    #: flow between them, i.e. the sequential pipeline's frame, computed on the CPU (adds no
+    #: Give the fusion head the sequential pipeline's frame as a candidate too: the two
+    #: space-only frames warped with OpenCV DIS flow between them, computed on the CPU (adds no
     #: weights but the head's input width). Needs ``fusion_ch``.
     fusion_dis: bool = False
+    #: Give the fusion head each warped pair as its two sides, X3's and X4's frames warped to t,
+    #: instead of their time-weighted blend: where one side is occluded or its flow is wrong the
+    #: head can take the other alone, which a blend cannot (it starts from the blend all the same).
+    #: Needs ``fusion_ch``.
+    fusion_split: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -116,6 +121,14 @@ class ModelConfig:
             raise ValueError(f"fusion_ch must be >= 0 (0 = no fusion head), got {self.fusion_ch}")
         if self.fusion_dis and not self.fusion_ch:
             raise ValueError("fusion_dis is a candidate of the fusion head: it needs fusion_ch > 0")
+        if self.fusion_split and not self.fusion_ch:
+            raise ValueError("fusion_split shapes the fusion head's candidates: it needs fusion_ch > 0")
+
+    @property
+    def fusion_candidates(self) -> int:
+        """Frames the fusion head merges: the joint pass's, then per warped pair (the network's
+        flow, and with ``fusion_dis`` DIS flow) its blend or, with ``fusion_split``, its two sides."""
+        return 1 + (1 + self.fusion_dis) * (1 + self.fusion_split)
 
     @property
     def levels(self) -> int:

@@ -10,15 +10,21 @@ learns, per HR pixel, how much to take from each candidate, plus a small correct
 the candidates and the LR frames show. With ``ModelConfig.fusion_dis`` a third candidate is the
 sequential pipeline itself (the two space-only frames warped with DIS flow between them), whose
 classical flow is right where the small flow net is not (large motion over a still background).
+With ``ModelConfig.fusion_split`` each warped pair enters as its two sides, X3's and X4's frames
+warped to t, rather than their (1 - t, t) blend: where something moves in front of the
+background, one side shows the background the other covers, and a blend can only ghost both.
 
 It works on the LR grid: each HR candidate enters space-to-depth (``scale**2`` pixels per LR
 pixel), beside the two LR frames warped to t (where they disagree, the flow or an occlusion is
 at fault) and the joint pass's last decoded features, so its cost is a few small convs per LR
-pixel, a fraction of one decoder pass. It starts as the plain average of its candidates (the
-last conv is zero), the best untrained combination.
+pixel, a fraction of one decoder pass. It starts as the average of its candidates weighted by
+a prior (the last conv is zero): equal for blended frames, (1 - t, t) for the two sides of a
+split pair, so a split head starts exactly where the blending head does.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -28,7 +34,8 @@ from .blocks import conv, plain_conv
 
 
 class FusionHead(nn.Module):
-    """``out = sum_k softmax(w)_k * candidate_k + correction``, weights and correction per HR pixel."""
+    """``out = sum_k softmax(w + log prior)_k * candidate_k + correction``, weights and
+    correction per HR pixel."""
 
     def __init__(self, channels: int, enc_ch: int, scale: int, candidates: int) -> None:
         super().__init__()
@@ -42,7 +49,8 @@ class FusionHead(nn.Module):
         self.reset_output()
 
     def reset_output(self) -> None:
-        """Zero the last conv: the head then returns the mean of its candidates. Called again by
+        """Zero the last conv: the head then returns its candidates' mean weighted by the prior
+        (:meth:`forward`). Called again by
         :class:`~vsstvun.model.STVUN` after its network-wide init, which would undo it."""
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
@@ -54,9 +62,12 @@ class FusionHead(nn.Module):
         lr4: torch.Tensor,
         decoded: torch.Tensor,
         t: float | torch.Tensor,
+        prior: Sequence[float | torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """All frames in the network's range on padded grids: HR candidates ``(B, 3, sH, sW)``,
-        LR ``(B, 3, H, W)``, ``decoded`` ``(B, enc_ch, H, W)``; t a scalar or ``(B, 1, 1, 1)``."""
+        LR ``(B, 3, H, W)``, ``decoded`` ``(B, enc_ch, H, W)``; t a scalar or ``(B, 1, 1, 1)``.
+        ``prior``: positive weights per candidate (scalars or ``(B, 1, 1, 1)``) that the head's
+        softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally."""
         if len(candidates) != self.candidates:
             raise ValueError(f"the fusion head takes {self.candidates} candidate frames, got {len(candidates)}")
         s, k = self.scale, self.candidates
@@ -66,5 +77,14 @@ class FusionHead(nn.Module):
         x = torch.cat([F.pixel_unshuffle(c, s) for c in candidates] + [lr3, lr4, decoded.to(lr3.dtype)], dim=1)
         y = self.out(self.body(torch.cat((x.to(dtype), time), dim=1)))
         logits, correction = y.float().split([k * s * s, 3 * s * s], dim=1)
-        weights = torch.softmax(F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s), dim=1)
+        logits = F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s)
+        if prior is not None:
+            logits = logits + _log_weights(prior, b, lr3.device)
+        weights = torch.softmax(logits, dim=1)
         return (weights * torch.stack(candidates, dim=1)).sum(dim=1) + F.pixel_shuffle(correction, s)
+
+
+def _log_weights(prior: Sequence[float | torch.Tensor], batch: int, device: torch.device) -> torch.Tensor:
+    """``(B, K, 1, 1, 1)`` log of the prior weights (floored, so a side weighted 0 stays finite)."""
+    weights = [torch.as_tensor(p, dtype=torch.float32, device=device).reshape(-1, 1, 1, 1) for p in prior]
+    return torch.stack([w.expand(batch, 1, 1, 1) for w in weights], dim=1).clamp_min(1e-6).log()

@@ -17,14 +17,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import init_weights
-from .config import FLOW_UPSAMPLES, ModelConfig
+from .config import FLOW_UPSAMPLES, NEEDS_FOLLOWING, ModelConfig
 from .decoder import Decoder
 from .efst import EFST
 from .encoder import Encoder
 from .fusion import FusionHead
 from .ops.dis import dis_flows
 from .ops.flow_refine import refine_flow
-from .ops.warp import backward_warp, flow_to_time, warp_to_time
+from .ops.warp import backward_warp, flow_to_time, warp_sides, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
 
@@ -96,6 +96,9 @@ def upsample_aligned(x: torch.Tensor, scale: int) -> torch.Tensor:
     return up[..., : h * scale, : w * scale]
 
 
+#: :meth:`STVUN.pair_flows`: DIS flows between two windows' HR centre frames (X3 -> X4, X4 -> X3).
+PairFlows = tuple[torch.Tensor, torch.Tensor]
+
 #: Eq. 5/6's signature: ``(x3, x4, f34, f43, t, blend) -> blended`` (see :func:`warp_to_time`).
 TimeWarp = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float | torch.Tensor, str], torch.Tensor]
 
@@ -111,7 +114,7 @@ class STVUN(nn.Module):
         self.decoder = Decoder(config.enc_ch, config.dec_width, config.head_ch, config.scale, config.levels)
         self.pwcnet = PWCNet(config)
         self.fusion = (
-            FusionHead(config.fusion_ch, config.enc_ch, config.scale, 3 if config.fusion_dis else 2)
+            FusionHead(config.fusion_ch, config.enc_ch, config.scale, config.fusion_candidates)
             if config.fusion_ch
             else None
         )
@@ -312,7 +315,12 @@ class STVUN(nn.Module):
         """
         if self._space_only(t):
             return self._crop(state.centre, state, clamp)
-        return self._crop(self._warped_centres(state, following, t), state, clamp)
+        return self._crop(self._warped_centres(state, following, t)[0], state, clamp)
+
+    def _centre_flows(self, state: WindowState) -> tuple[torch.Tensor, torch.Tensor]:
+        """This window's LR flows (X3 -> X4, X4 -> X3) brought to the HR grid."""
+        up = upsample_aligned if self.config.aligned_base else _upsample
+        return tuple(up(f, self.scale) * self.scale for f in (state.f34, state.f43))
 
     def _warped_centres(
         self,
@@ -320,41 +328,64 @@ class STVUN(nn.Module):
         following: WindowState,
         t: float | torch.Tensor,
         flows: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> torch.Tensor:
-        """:meth:`warp_between`'s frame on the padded grid, in the network's range; ``flows``:
-        HR flows (X3 -> X4, X4 -> X3) to warp with instead of this window's LR ones scaled up."""
+        split: bool = False,
+    ) -> list[torch.Tensor]:
+        """:meth:`warp_between`'s frame on the padded grid, in the network's range, as one
+        blended frame or (``split``) its two sides, X3's and X4's centre frames warped to t;
+        ``flows``: HR flows (X3 -> X4, X4 -> X3) to warp with instead of this window's LR ones."""
         if following.centre.shape != state.centre.shape:
             raise ValueError(
                 f"the two windows differ in size: {tuple(state.centre.shape)} and {tuple(following.centre.shape)}"
             )
-        if flows is None:
-            up = upsample_aligned if self.config.aligned_base else _upsample
-            flows = tuple(up(f, self.scale) * self.scale for f in (state.f34, state.f43))
-        centres = (c.float() for c in (state.centre, following.centre))
-        return warp_to_time(*centres, *flows, t, "linear").to(state.centre.dtype)
+        centres = (state.centre.float(), following.centre.float())
+        flows = self._centre_flows(state) if flows is None else flows
+        frames = warp_sides(*centres, *flows, t) if split else [warp_to_time(*centres, *flows, t, "linear")]
+        return [f.to(state.centre.dtype) for f in frames]
+
+    def pair_flows(self, state: WindowState, following: WindowState, temporal: str = "fuse") -> PairFlows | None:
+        """DIS flows between the two windows' HR centre frames (X3 -> X4, X4 -> X3), which the
+        fusion head's ``fusion_dis`` candidates warp with; None where ``temporal`` does not use
+        them (every mode but "fuse" of a head with that candidate). They depend on the pair
+        alone, not on t, and cost more than the head, so a caller making several frames of one
+        pair computes them once here and passes them on (the filter keeps them per pair)."""
+        if temporal != "fuse" or self.fusion is None or not self.config.fusion_dis:
+            return None
+        return dis_flows(*(_from_model_range(c) for c in (state.centre, following.centre)))
 
     def fuse_between(
-        self, state: WindowState, following: WindowState, t: float | torch.Tensor, clamp: bool = True
+        self,
+        state: WindowState,
+        following: WindowState,
+        t: float | torch.Tensor,
+        clamp: bool = True,
+        dis: PairFlows | None = None,
     ) -> torch.Tensor:
         """The HR frame at time t in [0, 1) merged per pixel by the learned
         :class:`~vsstvun.model.fusion.FusionHead` (``temporal="fuse"``; files trained with
         ``config.fusion_ch`` only) from :meth:`synthesize`'s decoder pass, :meth:`warp_between`'s
         warped centre frames and, with ``config.fusion_dis``, those centre frames warped with DIS
-        flow between them (the sequential pipeline's frame). Costs what ``"joint"`` costs plus
-        two or four HR warps, the head and (``fusion_dis``) two DIS flows on the CPU.
+        flow between them (the sequential pipeline's frame); with ``config.fusion_split`` each
+        warped pair enters as its two sides. ``dis``: :meth:`pair_flows`, if already computed.
+        Costs what ``"joint"`` costs plus two or four HR warps, the head and (``fusion_dis``,
+        unless given) two DIS flows on the CPU.
         """
         if self.fusion is None:
             raise ValueError("these weights have no fusion head (config.fusion_ch = 0): use temporal 'joint' or 'warp'")
         if self._space_only(t):
             return self._crop(state.centre, state, clamp)
+        split = self.config.fusion_split
         joint, decoded = self._joint(state, t)
-        candidates = [joint.float(), self._warped_centres(state, following, t).float()]
+        candidates = [joint] + self._warped_centres(state, following, t, split=split)
         if self.config.fusion_dis:
-            hr_flows = dis_flows(*(_from_model_range(c) for c in (state.centre, following.centre)))
-            candidates.append(self._warped_centres(state, following, t, hr_flows).float())
+            flows = self.pair_flows(state, following) if dis is None else dis
+            candidates += self._warped_centres(state, following, t, flows, split)
+        # The head starts from the warped pairs' own time blend: (1 - t, t) for two sides.
+        sides = [1 - t, t] if split else [1.0]
+        prior = [1.0] + sides * (1 + self.config.fusion_dis)
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
-        return self._crop(self.fusion(candidates, lr3, lr4, decoded, t), state, clamp)
+        fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior)
+        return self._crop(fused, state, clamp)
 
     def between(
         self,
@@ -363,13 +394,18 @@ class STVUN(nn.Module):
         t: float | torch.Tensor,
         temporal: str,
         clamp: bool = True,
+        pair: PairFlows | None = None,
     ) -> torch.Tensor:
         """The frame at t of a ``temporal`` mode that uses the window after (one of
-        :data:`~vsstvun.model.config.NEEDS_FOLLOWING`): :meth:`warp_between` or :meth:`fuse_between`."""
-        modes = {"warp": self.warp_between, "fuse": self.fuse_between}
-        if temporal not in modes:
-            raise ValueError(f"temporal {temporal!r} does not use the window after; choose one of {sorted(modes)}")
-        return modes[temporal](state, following, t, clamp)
+        :data:`~vsstvun.model.config.NEEDS_FOLLOWING`): :meth:`warp_between` or :meth:`fuse_between`
+        (given ``pair``, :meth:`pair_flows` of these windows, if already computed)."""
+        if temporal == "fuse":
+            return self.fuse_between(state, following, t, clamp, pair)
+        if temporal == "warp":
+            return self.warp_between(state, following, t, clamp)
+        raise ValueError(
+            f"temporal {temporal!r} does not use the window after; choose one of {sorted(NEEDS_FOLLOWING)}"
+        )
 
     def centre_features_at(self, state: WindowState, t: float | torch.Tensor) -> list[torch.Tensor]:
         """The centre pass's decoded features as an in-between pass takes them: as they are

@@ -165,6 +165,12 @@ def _args() -> argparse.Namespace:
         help="give the fusion head the sequential pipeline's frame (DIS flow between the centre frames) too",
     )
     p.add_argument(
+        "--fusion-split",
+        action="store_true",
+        default=None,
+        help="give the fusion head each warped pair as its two sides (X3's and X4's frame at t), not their blend",
+    )
+    p.add_argument(
         "--fusion-only",
         action="store_true",
         help="train only the fusion head on the fused in-between frames "
@@ -252,6 +258,7 @@ def main() -> None:
         flow_refine=a.flow_refine,
         fusion_ch=a.fusion_ch,
         fusion_dis=a.fusion_dis,
+        fusion_split=a.fusion_split,
         fusion_only=a.fusion_only,
         data={
             "sources": [str(p) for p in sources],

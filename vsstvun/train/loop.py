@@ -82,6 +82,8 @@ class TrainConfig:
     fusion_ch: int | None = None
     #: Override ``ModelConfig.fusion_dis`` (the head's DIS candidate), like ``fusion_ch``.
     fusion_dis: bool | None = None
+    #: Override ``ModelConfig.fusion_split`` (each warped pair as its two sides), like ``fusion_ch``.
+    fusion_split: bool | None = None
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
@@ -129,6 +131,20 @@ def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Pa
     ]
 
 
+def _check_resumable(ckpt: Path, saved_optim: dict, groups: list[tuple[list[torch.nn.Parameter], float]]) -> None:
+    """Refuse, naming the flags, to resume a run whose optimiser held other weights than this
+    one's: a run started with ``--fusion-only``, ``--flow-only``, ``--freeze-flow`` or a
+    ``--flow-lr-scale`` must be resumed with them (torch's own error names none of them)."""
+    held = [len(g["params"]) for g in saved_optim["param_groups"]]
+    made = [len(params) for params, _ in groups]
+    if held != made:
+        raise ValueError(
+            f"{ckpt} trained {held} tensors (per optimiser group) where this run trains {made}: resume it with "
+            "the flags it was started with (--fusion-only, --flow-only, --freeze-flow, --flow-lr-scale; "
+            "its config.json lists them)"
+        )
+
+
 def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]:
     """Copy every same-shaped tensor of a checkpoint whose name starts with ``prefix`` into
     ``model``; return the skipped keys (under that prefix)."""
@@ -164,7 +180,9 @@ def validated_steps(log_path: Path) -> set[int]:
 
 
 #: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
-MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine", "fusion_ch", "fusion_dis")
+MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine", "fusion_ch", "fusion_dis", "fusion_split")
+#: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
+_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
@@ -174,6 +192,10 @@ def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
     before = ModelConfig.from_dict(json.loads(saved["config"])) if saved and "config" in saved else None
     chosen = {k: getattr(cfg, k) for k in MODEL_OVERRIDES}
     if before is not None:
+        changed = [k for k in _SHAPING if chosen[k] is not None and chosen[k] != getattr(before, k)]
+        if changed:
+            was = ", ".join(f"{k}={getattr(before, k)!r}" for k in changed)
+            raise ValueError(f"the run to resume was started with {was}: its saved weights have that shape")
         chosen = {k: getattr(before, k) if v is None else v for k, v in chosen.items()}
     return {k: v for k, v in chosen.items() if v is not None}
 
@@ -218,11 +240,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
     step = 0
     if saved is not None:
         model.load_state_dict(saved["model"])
-        if (n := len(saved["optim"]["param_groups"])) != len(groups):
-            raise ValueError(
-                f"{ckpt} holds {n} optimiser group(s) where this run makes {len(groups)}: resume it with the "
-                "flow_lr_scale (1 or another share) it was started with"
-            )
+        _check_resumable(ckpt, saved["optim"], groups)
         opt.load_state_dict(saved["optim"])
         step = int(saved["step"])
         torch.set_rng_state(saved["rng"])

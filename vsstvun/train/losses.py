@@ -148,8 +148,9 @@ def fusion_loss(model: STVUN, batch: dict[str, torch.Tensor]) -> tuple[torch.Ten
     with torch.no_grad():
         state = model.encode_window(batch_window(lr))
         following = following_window(model, lr)
+        dis = model.pair_flows(state, following)  # once for every target time
     l_f = _mean_l1_over_times(
-        lambda t: model.fuse_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
+        lambda t: model.fuse_between(state, following, t, clamp=False, dis=dis), batch["ts"], batch["hr_t"]
     )
     return l_f, {"L_F": l_f.item(), "loss": l_f.item()}
 

@@ -88,7 +88,8 @@ def validate(model: STVUN, val: ValidationSet) -> dict[str, float]:
             between_at = functools.partial(model.synthesize, state)
             if model.fusion is not None:  # the in-between frames such a file is for
                 following = following_window(model, b["lr"])
-                between_at = functools.partial(model.fuse_between, state, following)
+                dis = model.pair_flows(state, following)
+                between_at = functools.partial(model.fuse_between, state, following, dis=dis)
             for i in range(b["ts"].shape[1]):
                 between += [_psnr(between_at(b["ts"][:, i].view(-1, 1, 1, 1)), b["hr_t"][:, i])]
     finally:

@@ -1,7 +1,7 @@
 """OpenCV DIS optical flow both ways between two RGB frames.
 
 The one classical flow of the project: the evaluation's ``bicubic+DIS`` and sequential baselines,
-the training's teacher flow and the fusion head's third candidate
+the training's teacher flow and the fusion head's DIS candidates
 (:class:`~vsstvun.model.fusion.FusionHead`, ``ModelConfig.fusion_dis``) all call it, so "DIS
 flow" means the same thing everywhere. It runs on the CPU whatever the network's device.
 

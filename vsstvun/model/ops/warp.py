@@ -109,11 +109,20 @@ def warp_to_time(
     ``blend="equal"`` is the paper's (and the authors' network's) average, 1/2 each whatever t;
     ``"linear"`` weighs by distance in time, (1 - t) * X3(p + f_t3) + t * X4(p + f_t4).
     """
-    f_t3, f_t4 = flow_to_time(f34, f43, t)
     if blend == "equal":
         w3, w4 = 0.5, 0.5
     elif blend == "linear":
         w3, w4 = 1 - t, t
     else:
         raise ValueError(f"unknown time blend {blend!r}; choose 'equal' or 'linear'")
-    return w3 * backward_warp(x3, f_t3) + w4 * backward_warp(x4, f_t4)
+    at3, at4 = warp_sides(x3, x4, f34, f43, t)
+    return w3 * at3 + w4 * at4
+
+
+def warp_sides(
+    x3: torch.Tensor, x4: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """X3 and X4 each backward-warped to time t (Eq. 4's flows), before :func:`warp_to_time`
+    blends them: kept apart, they show where one side is occluded or its flow is wrong."""
+    f_t3, f_t4 = flow_to_time(f34, f43, t)
+    return backward_warp(x3, f_t3), backward_warp(x4, f_t4)
