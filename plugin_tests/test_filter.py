@@ -424,6 +424,14 @@ def test_fuse_computes_dis_once_per_pair_of_windows(tmp_path, monkeypatch):
         direct = [net.between(*states[k : k + 2], t, "fuse")[0].numpy() for k in (0, 1) for t in (0.25, 0.5, 0.75)]
     for image, expected in zip(got[:3] + got[4:], direct, strict=True):  # got[3]: the centre frame of X1
         np.testing.assert_allclose(image, expected, atol=1e-6)
+    # With tiles, DIS runs per tile, still once per pair: 2 pairs x 2 tiles.
+    pairs.clear()
+    tiled = vsstvun.stvun(
+        make_clip(frames), scale=2, factor_num=4, model_path=str(path), temporal="fuse", tiles=(2, 1), overlap=8
+    )
+    tiled_got = [planes(tiled.get_frame(n)) for n in range(1, 8)]
+    assert len(pairs) == 4
+    assert np.mean([np.abs(a - b).mean() for a, b in zip(tiled_got, got, strict=True)]) < 0.01
 
 
 @pytest.mark.slow
