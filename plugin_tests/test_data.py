@@ -176,6 +176,17 @@ def test_scene_pure_pan_is_a_shift() -> None:
     assert np.array_equal(s.render(CENTRE_TIME), s.render(CENTRE_TIME))
 
 
+def test_fewest_sprites_zero_gives_some_pure_camera_moves() -> None:
+    """``--min-sprites 0``: some scenes have no foreground layer at all (a pure camera move, as a
+    drawn background pans), the rest keep 1-3; the bound is checked."""
+    motion = MotionRange().faster(3).fewest_sprites(0)
+    assert motion.sprites == (0, 3) and motion.sprite_speed == MotionRange().sprite_speed * 3
+    layers = [len(scene(seed, motion=motion).layers) for seed in range(12)]
+    assert 0 in layers and max(layers) > 0
+    with pytest.raises(ValueError, match="fewest sprites must be in 0..3"):
+        MotionRange().fewest_sprites(4)
+
+
 # --- samples -----------------------------------------------------------------------------------
 
 CFG = SampleConfig(scale=4, patch=32, num_targets=1, strides=(2,), augment=False)

@@ -97,6 +97,13 @@ class MotionRange:
             sprite_speed=self.sprite_speed * factor,
         )
 
+    def fewest_sprites(self, n: int) -> MotionRange:
+        """The same range with at least ``n`` foreground layers; 0 lets some scenes be a camera
+        move alone, the pure pans that drawn backgrounds are (where DIS flow is exact)."""
+        if not 0 <= n <= self.sprites[1]:
+            raise ValueError(f"the fewest sprites must be in 0..{self.sprites[1]}, got {n}")
+        return dataclasses.replace(self, sprites=(n, self.sprites[1]))
+
     def draw(self, rng: np.random.Generator, speed: float) -> Motion:
         v = _random_vector(rng, speed)
         return Motion(

@@ -84,6 +84,12 @@ def _args() -> argparse.Namespace:
         help="multiply the synthetic scenes' camera and sprite speeds and accelerations",
     )
     p.add_argument(
+        "--min-sprites",
+        type=int,
+        default=MotionRange().sprites[0],
+        help="fewest foreground layers of a synthetic scene (default 1); 0 makes some scenes a pure camera move",
+    )
+    p.add_argument(
         "--real",
         type=float,
         default=0.0,
@@ -200,7 +206,7 @@ def main() -> None:
         patch=a.patch,
         num_targets=a.targets,
         strides=tuple(a.strides),
-        motion=MotionRange().faster(a.motion_scale),
+        motion=MotionRange().faster(a.motion_scale).fewest_sprites(a.min_sprites),
         real=RealSources(clean=1 - a.real, crf=tuple(a.crf), codecs=tuple(a.codecs)) if a.real else None,
     )
     total = a.stage1_iters + a.stage2_iters
@@ -266,6 +272,7 @@ def main() -> None:
             "targets": a.targets,
             "strides": a.strides,
             "motion_scale": a.motion_scale,
+            "min_sprites": a.min_sprites,
             "synthetic_fraction": a.synthetic_fraction,
             "cel_fraction": a.cel_fraction,
             "hold_out": a.hold_out,
