@@ -38,3 +38,16 @@ def test_kernels_compile_to_ptx_with_every_entry_point():
 
 def test_kernels_assemble_for_the_h100():
     assert len(nvrtc.getCUBIN(_compile(["-arch=sm_90"]))) > 0
+
+
+def test_torch_streams_reach_cupy_without_the_deprecated_external_stream():
+    """CuPy 14 warns on ``ExternalStream`` at every kernel launch; the protocol path must not warn
+    and must wrap the very handle torch gave (no GPU needed to build the wrapper)."""
+    import warnings
+
+    from vsstvun.model.ops.cuda_kernels import cupy_stream
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stream = cupy_stream(0x5EED)
+    assert stream.ptr == 0x5EED

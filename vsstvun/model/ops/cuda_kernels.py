@@ -8,6 +8,7 @@ padding for the correlation), which the tests check to 1e-4 in fp32.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import cupy as cp
@@ -95,11 +96,28 @@ def _kernel(name: str, device: int) -> cp.RawKernel:
         return cp.RawModule(code=_SOURCE, options=COMPILE_OPTIONS).get_function(name)
 
 
+@dataclasses.dataclass(frozen=True)
+class _StreamHandle:
+    """A raw ``cudaStream_t`` speaking the CUDA stream protocol. torch's own streams speak it only in
+    recent releases (the package allows torch 2.4), and CuPy 14 deprecates the raw-handle
+    ``ExternalStream``, which warned on every launch."""
+
+    ptr: int
+
+    def __cuda_stream__(self) -> tuple[int, int]:
+        return (0, self.ptr)
+
+
+def cupy_stream(handle: int) -> cp.cuda.Stream:
+    """CuPy's view of torch's stream ``handle``: kernels queue behind torch's work without a sync."""
+    return cp.cuda.Stream.from_external(_StreamHandle(handle))
+
+
 def _launch(name: str, n: int, like: torch.Tensor, args: tuple) -> None:
     suffix = _SUFFIX.get(like.dtype)
     if suffix is None:
         raise TypeError(f"CuPy kernels take float16 or float32, got {like.dtype}")
-    stream = cp.cuda.ExternalStream(torch.cuda.current_stream(like.device).cuda_stream)
+    stream = cupy_stream(torch.cuda.current_stream(like.device).cuda_stream)
     kernel = _kernel(f"{name}_{suffix}", like.device.index or 0)
     with cp.cuda.Device(like.device.index or 0), stream:
         kernel(((n + _THREADS - 1) // _THREADS,), (_THREADS,), args)
