@@ -107,12 +107,15 @@ class FakeModel:
     def synthesize(self, state: FakeState, t: float, clamp: bool = True) -> torch.Tensor:
         return self._upsample((1 - t) * state.frames[:, 3] + t * state.frames[:, 4])
 
+    def uses_pair_flows(self, temporal: str) -> bool:
+        return temporal == "fuse"
+
     def pair_flows(
         self, state: FakeState, following: FakeState, temporal: str
     ) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Stands in for the DIS flows: the pair's two centre frames, so :meth:`between` can
         check it got the flows of its own pair (the filter keeps them per pair of windows)."""
-        return (state.frames[:, 3], following.frames[:, 3]) if temporal == "fuse" else None
+        return (state.frames[:, 3], following.frames[:, 3]) if self.uses_pair_flows(temporal) else None
 
     def between(
         self,

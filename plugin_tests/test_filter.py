@@ -432,6 +432,12 @@ def test_fuse_computes_dis_once_per_pair_of_windows(tmp_path, monkeypatch):
     tiled_got = [planes(tiled.get_frame(n)) for n in range(1, 8)]
     assert len(pairs) == 4
     assert np.mean([np.abs(a - b).mean() for a, b in zip(tiled_got, got, strict=True)]) < 0.01
+    # Modes that do not read the flows never ask for them (no cache entry, no stream slot).
+    pairs.clear()
+    warped = vsstvun.stvun(make_clip(frames), scale=2, factor_num=4, model_path=str(path), temporal="warp")
+    for n in range(1, 8):
+        warped.get_frame(n)
+    assert pairs == []
 
 
 @pytest.mark.slow

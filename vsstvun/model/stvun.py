@@ -342,13 +342,18 @@ class STVUN(nn.Module):
         frames = warp_sides(*centres, *flows, t) if split else [warp_to_time(*centres, *flows, t, "linear")]
         return [f.to(state.centre.dtype) for f in frames]
 
+    def uses_pair_flows(self, temporal: str) -> bool:
+        """Whether ``temporal``'s in-between frames read :meth:`pair_flows`: callers skip the
+        bookkeeping (a cache entry, a stream slot) everywhere else."""
+        return temporal == "fuse" and self.fusion is not None and self.config.fusion_dis
+
     def pair_flows(self, state: WindowState, following: WindowState, temporal: str = "fuse") -> PairFlows | None:
         """DIS flows between the two windows' HR centre frames (X3 -> X4, X4 -> X3), which the
         fusion head's ``fusion_dis`` candidates warp with; None where ``temporal`` does not use
         them (every mode but "fuse" of a head with that candidate). They depend on the pair
         alone, not on t, and cost more than the head, so a caller making several frames of one
         pair computes them once here and passes them on (the filter keeps them per pair)."""
-        if temporal != "fuse" or self.fusion is None or not self.config.fusion_dis:
+        if not self.uses_pair_flows(temporal):
             return None
         return dis_flows(*(_from_model_range(c) for c in (state.centre, following.centre)))
 
