@@ -440,3 +440,29 @@ def test_significant_rounds_every_float_and_nothing_else() -> None:
 
     data = {"a": 39.197498741485, "b": [0.9691811330535556, 125, "x"], "c": {"d": 1e-9 / 3, "e": True}}
     assert significant(data) == {"a": 39.1975, "b": [0.969181, 125, "x"], "c": {"d": 3.33333e-10, "e": True}}
+
+
+def test_pan_truth_lies_halfway_between_x3_and_x4() -> None:
+    pytest.importorskip("skimage.data")
+    from vsstvun.eval.pancheck import STEP, pan_window
+
+    frames, truth = pan_window()
+    half = STEP // 2
+    assert frames.shape == (8, 3, 192, 192)
+    assert torch.equal(truth[..., :-half], frames[3][..., half:])
+    assert torch.equal(truth[..., half:], frames[4][..., :-half])
+
+
+def test_pancheck_prints_both_margins_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from vsstvun.eval.pancheck import main as pancheck
+    from vsstvun.model import build_model
+    from vsstvun.model.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    path = str(save_checkpoint(build_model("lite", 2, fusion_ch=8, fusion_dis=True), tmp_path / "head.safetensors"))
+    pancheck([path, path])
+    line = re.escape(path) + r": fused - joint [+-]\d+\.\d\d dB, fused - sequential [+-]\d+\.\d\d dB"
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0] == lines[1] and re.fullmatch(line, lines[0])
