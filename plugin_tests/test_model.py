@@ -496,6 +496,8 @@ def test_fusion_head_weights_are_saved_and_required(tmp_path):
         dataclasses.replace(preset_config("lite"), fusion_dis=True)
     with pytest.raises(ValueError, match="fusion_split shapes the fusion head's candidates"):
         dataclasses.replace(preset_config("lite"), fusion_split=True)
+    with pytest.raises(ValueError, match="fusion_consistency checks the DIS flows"):
+        dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_consistency=True)
 
 
 def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
@@ -549,3 +551,23 @@ def test_fusion_split_starts_from_the_blend_and_can_take_one_side(dis):
         torch.testing.assert_close(
             split.fuse_between(state, following, 0.25, clamp=False), split._crop(side, state, False)
         )
+
+
+def test_fusion_consistency_loads_a_head_without_it_and_starts_where_it_was():
+    """A head trained without the DIS consistency maps loads whole into one with them (the maps
+    enter through a conv of their own, started at zero), so training them on starts exactly from
+    the old head; once that conv is not zero, the maps change the frame."""
+    torch.manual_seed(4)
+    old = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True).eval()
+    torch.nn.init.normal_(old.fusion.out.weight, std=0.05)
+    new = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_consistency=True).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert sorted(missing) == ["fusion.guide.bias", "fusion.guide.weight"] and not unexpected
+    frames = torch.rand(1, 8, 3, 32, 48)
+    with torch.inference_mode():
+        state, following = (new.encode_window(frames[:, k : k + 7]) for k in (0, 1))
+        pair = new.pair_flows(state, following)
+        before = old.fuse_between(state, following, 0.5, clamp=False, dis=pair)
+        torch.testing.assert_close(new.fuse_between(state, following, 0.5, clamp=False, dis=pair), before)
+        torch.nn.init.normal_(new.fusion.guide.weight, std=0.5)
+        assert (new.fuse_between(state, following, 0.5, clamp=False, dis=pair) - before).abs().max() > 1e-3

@@ -370,6 +370,7 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
         "fusion_ch": 0,
         "fusion_dis": False,
         "fusion_split": False,
+        "fusion_consistency": False,
     }
     assert model_overrides(_cfg(tmp_path), saved) == kept
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
@@ -383,7 +384,7 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     }
     # The head's width and inputs shape its weights: a resume that changes them is refused by name.
     assert model_overrides(_cfg(tmp_path, fusion_ch=8, fusion_dis=True), fused)["fusion_ch"] == 8
-    for changed in (dict(fusion_split=True), dict(fusion_ch=16), dict(fusion_dis=False)):
+    for changed in (dict(fusion_split=True), dict(fusion_ch=16), dict(fusion_dis=False), dict(fusion_consistency=True)):
         with pytest.raises(ValueError, match=f"started with {next(iter(changed))}="):
             model_overrides(_cfg(tmp_path, **changed), fused)
 

@@ -151,3 +151,15 @@ def test_shift_replicates_edges_instead_of_wrapping():
     x = torch.arange(12.0).view(1, 1, 3, 4)
     torch.testing.assert_close(shift(x, 0, 2), torch.tensor([[[[0.0, 0, 0, 1], [4, 4, 4, 5], [8, 8, 8, 9]]]]))
     torch.testing.assert_close(shift(x, -1, 0), torch.tensor([[[[4.0, 5, 6, 7], [8, 9, 10, 11], [8, 9, 10, 11]]]]))
+
+
+def test_dis_inconsistency_is_zero_where_the_flows_undo_each_other():
+    """A pan seen both ways checks out; the same pan twice is off by twice its length."""
+    from vsstvun.model.ops.warp import dis_inconsistency
+
+    pan = torch.zeros(1, 2, 24, 24)
+    pan[:, 0] = 3.0
+    inner = (..., slice(6, -6), slice(6, -6))
+    for t in (0.25, 0.5):
+        assert all(side[inner].abs().max() < 1e-5 for side in dis_inconsistency(pan, -pan, t))
+        assert all(torch.allclose(side[inner], torch.tensor(6.0)) for side in dis_inconsistency(pan, pan, t))

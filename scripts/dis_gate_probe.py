@@ -28,19 +28,10 @@ from vsstvun.data.video import read_video
 from vsstvun.eval.methods import Sequential
 from vsstvun.eval.metrics import psnr_y
 from vsstvun.eval.protocol import degrade_inputs, window_positions
-from vsstvun.model.ops.warp import backward_warp, flow_to_time
+from vsstvun.model.ops.warp import dis_inconsistency
 from vsstvun.weights import load_model
 
 GATES = (0.5, 1.0, 2.0)
-
-
-def inconsistency(f34: torch.Tensor, f43: torch.Tensor, t: float) -> torch.Tensor:
-    """``(B, 1, H, W)``: the worse of the two sides' forward-backward errors, each taken to t
-    along its own side's flow (as the DIS candidates are)."""
-    err3 = (f34 + backward_warp(f43, f34)).norm(dim=1, keepdim=True)
-    err4 = (f43 + backward_warp(f34, f43)).norm(dim=1, keepdim=True)
-    f_t3, f_t4 = flow_to_time(f34, f43, t)
-    return torch.maximum(backward_warp(err3, f_t3), backward_warp(err4, f_t4))
 
 
 def main() -> None:
@@ -73,7 +64,7 @@ def main() -> None:
                 truth = hr[inputs[k] + j]
                 head = net.fuse_between(state, following, t, dis=pair)[0]
                 seq = Sequential().frame(sequential, t)
-                err = inconsistency(*pair, t)[0, :, : truth.shape[-2], : truth.shape[-1]]
+                err = torch.maximum(*dis_inconsistency(*pair, t))[0, :, : truth.shape[-2], : truth.shape[-1]]
                 scores["head"].append(psnr_y(head, truth, 4))
                 scores["sequential"].append(psnr_y(seq, truth, 4))
                 for g in GATES:

@@ -108,6 +108,12 @@ class ModelConfig:
     #: head can take the other alone, which a blend cannot (it starts from the blend all the same).
     #: Needs ``fusion_ch``.
     fusion_split: bool = False
+    #: Show the fusion head where DIS flow checks out: per side, the forward-backward error of the
+    #: two DIS flows, taken to t with that side's flow (two HR maps, through their own zero-started
+    #: conv, so a head given them starts where it was). Where the head trails the sequential
+    #: pipeline it takes too little of DIS frames that are right (``scripts/dis_gate_probe.py``).
+    #: Needs ``fusion_dis``.
+    fusion_consistency: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -123,6 +129,8 @@ class ModelConfig:
             raise ValueError("fusion_dis is a candidate of the fusion head: it needs fusion_ch > 0")
         if self.fusion_split and not self.fusion_ch:
             raise ValueError("fusion_split shapes the fusion head's candidates: it needs fusion_ch > 0")
+        if self.fusion_consistency and not self.fusion_dis:
+            raise ValueError("fusion_consistency checks the DIS flows of the fusion head: it needs fusion_dis")
 
     @property
     def fusion_candidates(self) -> int:

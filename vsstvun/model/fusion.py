@@ -37,23 +37,30 @@ class FusionHead(nn.Module):
     """``out = sum_k softmax(w + log prior)_k * candidate_k + correction``, weights and
     correction per HR pixel."""
 
-    def __init__(self, channels: int, enc_ch: int, scale: int, candidates: int) -> None:
+    def __init__(self, channels: int, enc_ch: int, scale: int, candidates: int, guides: int = 0) -> None:
         super().__init__()
         self.scale = scale
         self.candidates = candidates
+        self.guides = guides
         s2 = scale * scale
         # the candidates (3 s^2 each), X3 and X4 warped to t (3 each), decoded features, t
         cin = 3 * candidates * s2 + 6 + enc_ch + 1
         self.body = nn.Sequential(conv(cin, channels), conv(channels, channels), conv(channels, channels))
+        # HR guide maps (one channel each) join the first conv before its activation through a conv
+        # of their own, so a head trained without them loads whole and, the guide conv at zero,
+        # computes what it did.
+        self.guide = plain_conv(guides * s2, channels) if guides else None
         self.out = plain_conv(channels, (candidates + 3) * s2)
         self.reset_output()
 
     def reset_output(self) -> None:
-        """Zero the last conv: the head then returns its candidates' mean weighted by the prior
-        (:meth:`forward`). Called again by
+        """Zero the last conv (the head then returns its candidates' mean weighted by the prior,
+        :meth:`forward`) and the guide conv (the guides then change nothing). Called again by
         :class:`~vsstvun.model.STVUN` after its network-wide init, which would undo it."""
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        for layer in (self.out, self.guide):
+            if layer is not None:
+                nn.init.zeros_(layer.weight)
+                nn.init.zeros_(layer.bias)
 
     def forward(
         self,
@@ -63,19 +70,27 @@ class FusionHead(nn.Module):
         decoded: torch.Tensor,
         t: float | torch.Tensor,
         prior: Sequence[float | torch.Tensor] | None = None,
+        guides: Sequence[torch.Tensor] = (),
     ) -> torch.Tensor:
         """All frames in the network's range on padded grids: HR candidates ``(B, 3, sH, sW)``,
         LR ``(B, 3, H, W)``, ``decoded`` ``(B, enc_ch, H, W)``; t a scalar or ``(B, 1, 1, 1)``.
         ``prior``: positive weights per candidate (scalars or ``(B, 1, 1, 1)``) that the head's
-        softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally."""
+        softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally.
+        ``guides``: the HR maps ``(B, 1, sH, sW)`` a head built with ``guides`` takes."""
         if len(candidates) != self.candidates:
             raise ValueError(f"the fusion head takes {self.candidates} candidate frames, got {len(candidates)}")
+        if len(guides) != self.guides:
+            raise ValueError(f"the fusion head takes {self.guides} guide maps, got {len(guides)}")
         s, k = self.scale, self.candidates
         b, _, h, w = lr3.shape
         dtype = self.out.weight.dtype
         time = torch.as_tensor(t, dtype=dtype, device=lr3.device).expand(b, 1, h, w)
         x = torch.cat([F.pixel_unshuffle(c, s) for c in candidates] + [lr3, lr4, decoded.to(lr3.dtype)], dim=1)
-        y = self.out(self.body(torch.cat((x.to(dtype), time), dim=1)))
+        first, act = self.body[0]
+        hidden = first(torch.cat((x.to(dtype), time), dim=1))
+        if self.guide is not None:
+            hidden = hidden + self.guide(torch.cat([F.pixel_unshuffle(g, s) for g in guides], dim=1).to(dtype))
+        y = self.out(self.body[1:](act(hidden)))
         logits, correction = y.float().split([k * s * s, 3 * s * s], dim=1)
         logits = F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s)
         if prior is not None:

@@ -24,7 +24,7 @@ from .encoder import Encoder
 from .fusion import FusionHead
 from .ops.dis import dis_flows
 from .ops.flow_refine import refine_flow
-from .ops.warp import backward_warp, flow_to_time, warp_sides, warp_to_time
+from .ops.warp import backward_warp, dis_inconsistency, flow_to_time, warp_sides, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
 
@@ -114,7 +114,9 @@ class STVUN(nn.Module):
         self.decoder = Decoder(config.enc_ch, config.dec_width, config.head_ch, config.scale, config.levels)
         self.pwcnet = PWCNet(config)
         self.fusion = (
-            FusionHead(config.fusion_ch, config.enc_ch, config.scale, config.fusion_candidates)
+            FusionHead(
+                config.fusion_ch, config.enc_ch, config.scale, config.fusion_candidates, 2 * config.fusion_consistency
+            )
             if config.fusion_ch
             else None
         )
@@ -381,15 +383,18 @@ class STVUN(nn.Module):
         split = self.config.fusion_split
         joint, decoded = self._joint(state, t)
         candidates = [joint] + self._warped_centres(state, following, t, split=split)
+        guides: list[torch.Tensor] = []
         if self.config.fusion_dis:
             flows = self.pair_flows(state, following) if dis is None else dis
             candidates += self._warped_centres(state, following, t, flows, split)
+            if self.config.fusion_consistency:
+                guides = [e / (1 + e) for e in dis_inconsistency(*flows, t)]
         # The head starts from the warped pairs' own time blend: (1 - t, t) for two sides.
         sides = [1 - t, t] if split else [1.0]
         prior = [1.0] + sides * (1 + self.config.fusion_dis)
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
-        fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior)
+        fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior, guides)
         return self._crop(fused, state, clamp)
 
     def between(

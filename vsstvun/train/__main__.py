@@ -177,6 +177,12 @@ def _args() -> argparse.Namespace:
         help="give the fusion head each warped pair as its two sides (X3's and X4's frame at t), not their blend",
     )
     p.add_argument(
+        "--fusion-consistency",
+        action="store_true",
+        default=None,
+        help="show the fusion head where the DIS flows check out both ways (needs --fusion-dis)",
+    )
+    p.add_argument(
         "--fusion-only",
         action="store_true",
         help="train only the fusion head on the fused in-between frames "
@@ -265,6 +271,7 @@ def main() -> None:
         fusion_ch=a.fusion_ch,
         fusion_dis=a.fusion_dis,
         fusion_split=a.fusion_split,
+        fusion_consistency=a.fusion_consistency,
         fusion_only=a.fusion_only,
         data={
             "sources": [str(p) for p in sources],

@@ -84,6 +84,8 @@ class TrainConfig:
     fusion_dis: bool | None = None
     #: Override ``ModelConfig.fusion_split`` (each warped pair as its two sides), like ``fusion_ch``.
     fusion_split: bool | None = None
+    #: Override ``ModelConfig.fusion_consistency`` (the head sees where DIS checks out), like ``fusion_ch``.
+    fusion_consistency: bool | None = None
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
@@ -180,9 +182,17 @@ def validated_steps(log_path: Path) -> set[int]:
 
 
 #: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
-MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine", "fusion_ch", "fusion_dis", "fusion_split")
+MODEL_OVERRIDES = (
+    "flow_upsample",
+    "align_centre",
+    "flow_refine",
+    "fusion_ch",
+    "fusion_dis",
+    "fusion_split",
+    "fusion_consistency",
+)
 #: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
-_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split")
+_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:

@@ -126,3 +126,15 @@ def warp_sides(
     blends them: kept apart, they show where one side is occluded or its flow is wrong."""
     f_t3, f_t4 = flow_to_time(f34, f43, t)
     return backward_warp(x3, f_t3), backward_warp(x4, f_t4)
+
+
+def dis_inconsistency(
+    f34: torch.Tensor, f43: torch.Tensor, t: float | torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per side, how far the two flows fail to undo each other (``|f34(x) + f43(x + f34(x))|``
+    on X3's grid, and the same from X4), each taken to t with its side's flow as
+    :func:`warp_sides` takes the frames: ``(B, 1, H, W)`` in pixels, near 0 where the flow
+    checks out both ways, large at occlusions and mismatches."""
+    err3 = (f34 + backward_warp(f43, f34)).norm(dim=1, keepdim=True)
+    err4 = (f43 + backward_warp(f34, f43)).norm(dim=1, keepdim=True)
+    return warp_sides(err3, err4, f34, f43, t)
