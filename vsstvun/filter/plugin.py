@@ -234,10 +234,15 @@ class _Engine:
         return self.cache.get(centre, lambda: self._encode(window()))
 
     def _encode(self, window: np.ndarray) -> list[WindowState]:
+        return self._for_cache(lambda: self.model.encode(self.pool.upload(window, self.dtype).unsqueeze(0)))
+
+    def _for_cache[T](self, compute: Callable[[], T]) -> T:
+        """``compute()`` on a stream slot of its own, finished before it returns: what it makes
+        goes into a cache that other threads read from their own streams."""
         with self.pool.slot() as stream, torch.inference_mode():
-            states = self.model.encode(self.pool.upload(window, self.dtype).unsqueeze(0))
-            self.pool.finish(stream)  # cached states are read from other threads' streams
-            return states
+            made = compute()
+            self.pool.finish(stream)
+            return made
 
     def synthesize(
         self,
@@ -265,14 +270,7 @@ class _Engine:
         self, states: list[WindowState], key: tuple[int, int], after: list[WindowState]
     ) -> list[PairFlows | None]:
         """What every frame between two windows shares, computed once per pair (``key``)."""
-
-        def compute() -> list[PairFlows | None]:
-            with self.pool.slot() as stream, torch.inference_mode():
-                flows = self.model.pair_flows(states, after, self.temporal)
-                self.pool.finish(stream)  # cached flows are read from other threads' streams
-                return flows
-
-        return self.pairs.get(key, compute)
+        return self.pairs.get(key, lambda: self._for_cache(lambda: self.model.pair_flows(states, after, self.temporal)))
 
 
 class _Frames:
