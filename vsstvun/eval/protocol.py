@@ -92,6 +92,17 @@ def degrade_inputs(hr_inputs: torch.Tensor, scale: int, degradation: Degradation
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
 
 
+def input_gap_cuts(hr: torch.Tensor, time_factor: int, cut_threshold: float | None = CUT_THRESHOLD) -> list[bool]:
+    """Whether a cut lies between each two consecutive input frames (frames 0, k, 2k, ... of the
+    HR clip ``(T, 3, H, W)`` in [0, 1], k = ``time_factor``): those pairs get no in-between
+    frames. None with ``cut_threshold=None`` (the clip as one shot)."""
+    pairs = max((len(hr) - 1) // time_factor, 0)
+    if cut_threshold is None:
+        return [False] * pairs
+    flags = cut_flags(np.rint(hr.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8), cut_threshold)
+    return [bool(flags[k * time_factor : (k + 1) * time_factor].any()) for k in range(pairs)]
+
+
 def showcase_input(n: int, gap_cut: Sequence[bool]) -> int | None:
     """The input nearest the clip's middle that has an in-between pair (``None``: no pair at all).
 
@@ -161,11 +172,7 @@ def evaluate(
     n = (len(hr) - 1) // time_factor + 1
     inputs = [k * time_factor for k in range(n)]
     lr = degrade_inputs(hr[inputs], scale, degradation)
-    if cut_threshold is None:
-        gap_cut = [False] * max(n - 1, 0)
-    else:
-        flags = cut_flags(np.rint(hr.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8), cut_threshold)
-        gap_cut = [bool(flags[i : i + time_factor].any()) for i in inputs[:-1]]
+    gap_cut = input_gap_cuts(hr, time_factor, cut_threshold)
 
     methods: list[Method] = [BicubicBlend(scale), BicubicFlow(scale)] if baselines else []
     model_method = ModelMethod(model, device, model_name) if model is not None else None
