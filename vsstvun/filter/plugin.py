@@ -257,7 +257,7 @@ class _Engine:
         host = torch.float16 if out_dtype == np.float16 else torch.float32
         # Before taking a slot: a thread waiting for another's DIS flows holds none meanwhile.
         pair = None
-        if following is not None and self.model.model.uses_pair_flows(self.temporal):
+        if following is not None and self.model.uses_pair_flows(self.temporal):
             pair = self._pair(states, *following)
         with self.pool.slot() as stream, torch.inference_mode():
             if following is None:

@@ -134,6 +134,10 @@ class TiledModel:
         """Frame at time ``t`` (0 = space-only X3) as ``(B, 3, sH, sW)``, tiles blended."""
         return self._blend([self.model.synthesize(state, t) for state in states])
 
+    def uses_pair_flows(self, temporal: str) -> bool:
+        """:meth:`STVUN.uses_pair_flows`: the tiles share the network, so they share the answer."""
+        return self.model.uses_pair_flows(temporal)
+
     def pair_flows(
         self, states: Sequence[WindowState], following: Sequence[WindowState], temporal: str
     ) -> list[PairFlows | None]:
