@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 from test_cel import drawing
 from test_data import texture, write_pan_clip
 
@@ -89,6 +90,41 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     assert [r["step"] for r in recs if "val_centre" in r] == [0, 2]  # validation curve: start and end
     session = (out / "session.log").read_text()
     assert session.index("== training") < session.index("== check") < session.index("== done")
+
+
+@pytest.mark.slow  # about 30 s of CPU: two tiny head runs in fresh interpreters
+def test_gpu_train_head_mode_trains_the_fusion_heads_alone(tmp_path: Path) -> None:
+    """GPU_HEAD=1 retrains lite-real's fusion heads, nothing else: every tensor outside the head
+    comes back bit-identical to the shipped file, and the head moved."""
+    from safetensors.torch import load_file
+
+    media = _media(tmp_path, (80, 100))
+    write_pan_clip(media / "clip.mp4", 60, 64)
+    pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
+    runs = tmp_path / "runs"
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "TRAINDATA": str(tmp_path / "pack"),
+        "RUNS": str(runs),
+        "GPU_TRAIN_TINY": "1",
+        "GPU_HEAD": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    done = subprocess.run(["bash", "scripts/gpu_train.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for scale in (4, 2):
+        config = json.loads((runs / f"lite_x{scale}" / "config.json").read_text())
+        assert config["fusion_only"] and config["fusion_dis"] and config["fusion_split"]
+        trained = load_file(runs / f"lite_x{scale}" / f"stvun_lite_x{scale}.safetensors")
+        shipped = load_file(ROOT / "vsstvun" / "weights" / f"stvun_lite_real_x{scale}.safetensors")
+        head = [k for k in trained if k.startswith("fusion.")]
+        assert head and any(not torch.equal(trained[k].float(), shipped[k].float()) for k in head)
+        rest = [k for k in trained if not k.startswith("fusion.") and k in shipped]
+        assert rest and all(torch.equal(trained[k].float(), shipped[k].float()) for k in rest)
+    flow_too = {**env, "GPU_FLOW_LR": "0.1"}
+    refused = subprocess.run(["bash", "scripts/gpu_train.sh"], cwd=ROOT, env=flow_too, capture_output=True, text=True)
+    assert refused.returncode != 0 and "GPU_FLOW_LR" in refused.stderr
 
 
 def test_gpu_session_skips_a_part_whose_limit_is_zero(tmp_path: Path) -> None:

@@ -12,6 +12,10 @@
 # curve on 16 windows, train --val), config.json, loss.png and the fp16 export
 # stvun_lite_x<s>.safetensors (checked under 16 MiB).
 #   RUNS=/some/dir scripts/gpu_train.sh   (there, in the source tree; python3 with torch + OpenCV)
+# GPU_HEAD=1: train only lite-real's fusion heads (train --fusion-only), batch 8 on patches of
+#   GPU_HEAD_PATCH px (default 704, most of a 720p frame): DIS then sees about what it sees on whole
+#   frames in use, where 192 px patches teach the head to distrust it (docs/training/README.md,
+#   "lite_x2_fusefull"); on two CPU cores such a run gets 250 windows an hour.
 # GPU_TRAIN_TINY=1: a few iterations on the CPU (the test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +46,11 @@ real=${GPU_REAL:-1.0}
 # own: convert it without --shared-flow.
 flow=(--freeze-flow)
 [ -n "${GPU_FLOW_LR:-}" ] && flow=(--flow-lr-scale "$GPU_FLOW_LR")
+head_patch=${GPU_HEAD_PATCH:-704}
+if [ "${GPU_HEAD:-0}" = 1 ]; then
+    [ -n "${GPU_FLOW_LR:-}" ] && { echo "GPU_HEAD trains the fusion head alone: no GPU_FLOW_LR" >&2; exit 1; }
+    flow=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-only)
+fi
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale iterations minutes patch
     plan=("lite_x4 4 2 1 32" "lite_x2 2 2 1 32")
@@ -49,6 +58,10 @@ if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
 else
     plan=("lite_x4 4 20000 $minutes_x4 192" "lite_x2 2 20000 $minutes_x2 128")
     common=(--batch-size 16 --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every 500 --val 16)
+    if [ "${GPU_HEAD:-0}" = 1 ]; then
+        plan=("lite_x4 4 20000 $minutes_x4 $head_patch" "lite_x2 2 20000 $minutes_x2 $head_patch")
+        common=(--batch-size 8 --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every 100 --val 8)
+    fi
 fi
 
 train() { # name scale iterations minutes patch
