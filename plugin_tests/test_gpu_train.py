@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 from test_cel import drawing
 from test_data import texture, write_pan_clip
 
@@ -51,23 +52,28 @@ def test_pack_keeps_drawings_in_palette_pngs_within_its_budget(tmp_path: Path) -
         pack.pack(tmp_path / "none", [], [media / "photo.png"], media / "cels", max_bytes=1000)
 
 
-@pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
-def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
+def _tiny_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A pack of one short clip, a photo and drawings under ``tmp_path/pack``, and the environment
+    that runs the GPU scripts from it on the CPU with the tiny setting (runs in ``tmp_path/runs``)."""
     media = _media(tmp_path, (80, 100))
     write_pan_clip(media / "clip.mp4", 60, 64)  # 28 frames after the held-out 32
     pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
     assert len(pack.source_specs(tmp_path / "pack")) == 3
-
-    out = tmp_path / "out"
-    env = {
+    return {
         **os.environ,
         "PYTHON": sys.executable,
         "TRAINDATA": str(tmp_path / "pack"),
-        "OUT": str(out),
         "RUNS": str(tmp_path / "runs"),
         "GPU_TRAIN_TINY": "1",
         "OMP_NUM_THREADS": "1",
+        **extra,
     }
+
+
+@pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
+def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = _tiny_env(tmp_path, OUT=str(out))
     done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     files = sorted(p.name for p in out.iterdir())
@@ -96,21 +102,7 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
 def test_gpu_train_head_mode_trains_the_fusion_heads_alone(tmp_path: Path) -> None:
     """GPU_HEAD=1 retrains lite-real's fusion heads, nothing else: every tensor outside the head
     comes back bit-identical to the shipped file, and the head moved."""
-    from safetensors.torch import load_file
-
-    media = _media(tmp_path, (80, 100))
-    write_pan_clip(media / "clip.mp4", 60, 64)
-    pack.pack(tmp_path / "pack", [media / "clip.mp4"], [media / "photo.png"], media / "cels")
-    runs = tmp_path / "runs"
-    env = {
-        **os.environ,
-        "PYTHON": sys.executable,
-        "TRAINDATA": str(tmp_path / "pack"),
-        "RUNS": str(runs),
-        "GPU_TRAIN_TINY": "1",
-        "GPU_HEAD": "1",
-        "OMP_NUM_THREADS": "1",
-    }
+    env, runs = _tiny_env(tmp_path, GPU_HEAD="1"), tmp_path / "runs"
     done = subprocess.run(["bash", "scripts/gpu_train.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     for scale in (4, 2):

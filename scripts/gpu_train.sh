@@ -46,22 +46,20 @@ real=${GPU_REAL:-1.0}
 # own: convert it without --shared-flow.
 flow=(--freeze-flow)
 [ -n "${GPU_FLOW_LR:-}" ] && flow=(--flow-lr-scale "$GPU_FLOW_LR")
-head_patch=${GPU_HEAD_PATCH:-704}
+# The GPU slot's patches (x4, x2), batch, save interval and validation windows; GPU_HEAD's below.
+patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
     [ -n "${GPU_FLOW_LR:-}" ] && { echo "GPU_HEAD trains the fusion head alone: no GPU_FLOW_LR" >&2; exit 1; }
     flow=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-only)
+    patches=("${GPU_HEAD_PATCH:-704}" "${GPU_HEAD_PATCH:-704}") batch=8 save_every=100 val=8
 fi
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
     # name scale iterations minutes patch
     plan=("lite_x4 4 2 1 32" "lite_x2 2 2 1 32")
     common=(--batch-size 2 --device cpu --workers 0 --save-every 1000 --val 2)
 else
-    plan=("lite_x4 4 20000 $minutes_x4 192" "lite_x2 2 20000 $minutes_x2 128")
-    common=(--batch-size 16 --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every 500 --val 16)
-    if [ "${GPU_HEAD:-0}" = 1 ]; then
-        plan=("lite_x4 4 20000 $minutes_x4 $head_patch" "lite_x2 2 20000 $minutes_x2 $head_patch")
-        common=(--batch-size 8 --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every 100 --val 8)
-    fi
+    plan=("lite_x4 4 20000 $minutes_x4 ${patches[0]}" "lite_x2 2 20000 $minutes_x2 ${patches[1]}")
+    common=(--batch-size "$batch" --device cuda --workers "${GPU_TRAIN_WORKERS:-14}" --save-every "$save_every" --val "$val")
 fi
 
 train() { # name scale iterations minutes patch
