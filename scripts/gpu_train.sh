@@ -43,14 +43,14 @@ init() {
 real=${GPU_REAL:-1.0}
 # GPU_FLOW_LR=S: the flow net trains too, end to end as in the paper, at S times the learning rate
 # (train --flow-lr-scale; e.g. 0.1), instead of frozen. Its export then carries a flow net of its
-# own: convert it without --shared-flow.
-flow=(--freeze-flow)
-[ -n "${GPU_FLOW_LR:-}" ] && flow=(--flow-lr-scale "$GPU_FLOW_LR")
+# own: convert it without --shared-flow. `trains`: which part of the network trains.
+trains=(--freeze-flow)
+[ -n "${GPU_FLOW_LR:-}" ] && trains=(--flow-lr-scale "$GPU_FLOW_LR")
 # The GPU slot's patches (x4, x2), batch, save interval and validation windows; GPU_HEAD's below.
 patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
     [ -n "${GPU_FLOW_LR:-}" ] && { echo "GPU_HEAD trains the fusion head alone: no GPU_FLOW_LR" >&2; exit 1; }
-    flow=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-only)
+    trains=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-only)
     patches=("${GPU_HEAD_PATCH:-704}" "${GPU_HEAD_PATCH:-704}") batch=8 save_every=100 val=8
 fi
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then
@@ -65,7 +65,7 @@ fi
 train() { # name scale iterations minutes patch
     local name=$1 scale=$2 iterations=$3 minutes=$4 patch=$5
     "$py" -m vsstvun.train --out "$runs/$name" --preset lite --scale "$scale" --patch "$patch" \
-        --init "$(init "$scale")" "${flow[@]}" --stage1-iters 0 --stage2-iters "$iterations" \
+        --init "$(init "$scale")" "${trains[@]}" --stage1-iters 0 --stage2-iters "$iterations" \
         --max-minutes "$minutes" --lr-over-minutes --lr 2e-4 --w-teacher 0 --strides 2 4 8 --motion-scale 3 \
         --real "$real" --codecs "${codecs[@]}" "${sources[@]}" "${common[@]}" || return
     local file="$runs/$name/stvun_lite_x$scale.safetensors" bytes
