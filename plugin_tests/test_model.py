@@ -498,6 +498,8 @@ def test_fusion_head_weights_are_saved_and_required(tmp_path):
         dataclasses.replace(preset_config("lite"), fusion_split=True)
     with pytest.raises(ValueError, match="fusion_consistency checks the DIS flows"):
         dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_consistency=True)
+    with pytest.raises(ValueError, match="fusion_base warps with the DIS flows"):
+        dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_base=True)
 
 
 def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
@@ -571,3 +573,71 @@ def test_fusion_consistency_loads_a_head_without_it_and_starts_where_it_was():
         torch.testing.assert_close(new.fuse_between(state, following, 0.5, clamp=False, dis=pair), before)
         torch.nn.init.normal_(new.fusion.guide.weight, std=0.5)
         assert (new.fuse_between(state, following, 0.5, clamp=False, dis=pair) - before).abs().max() > 1e-3
+
+
+def test_fusion_base_loads_a_head_without_it_and_can_fall_back_on_the_soft_frames():
+    """A head trained without the soft candidates loads whole into one with them (their input and
+    logit convs are new, started at zero). Their logits pushed down, it computes the old head's
+    frame; pushed up (and the correction off), it returns the bilinear bases of X3 and X4 warped
+    to t with the DIS flow, blended (1 - t, t): the frames without any decoder residual."""
+    from vsstvun.model.ops.warp import warp_to_time
+
+    torch.manual_seed(5)
+    old = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True).eval()
+    torch.nn.init.normal_(old.fusion.out.weight, std=0.05)
+    new = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_base=True).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert sorted(missing) == [f"fusion.extra_{io}.{p}" for io in ("in", "out") for p in ("bias", "weight")]
+    assert not unexpected
+    frames = torch.rand(1, 8, 3, 32, 48)
+    t = 0.25
+    with torch.inference_mode():
+        state, following = (new.encode_window(frames[:, k : k + 7]) for k in (0, 1))
+        pair = new.pair_flows(state, following)
+        before = old.fuse_between(state, following, t, clamp=False, dis=pair)
+        start = new.fuse_between(state, following, t, clamp=False, dis=pair)
+        assert 0 < (start - before).abs().max() < 0.2  # the small prior: close, not equal
+        new.fusion.extra_out.bias.fill_(-50.0)
+        torch.testing.assert_close(new.fuse_between(state, following, t, clamp=False, dis=pair), before)
+        new.fusion.extra_out.bias.fill_(50.0)
+        new.fusion.out.weight[new.fusion.candidates * new.scale**2 :] = 0  # no correction
+        new.fusion.out.bias[new.fusion.candidates * new.scale**2 :] = 0
+        soft = warp_to_time(new.base(state.lr3), new.base(state.lr4), *pair, t, "linear")
+        torch.testing.assert_close(
+            new.fuse_between(state, following, t, clamp=False, dis=pair), new._crop(soft, state, False)
+        )
+
+
+def test_soft_off_script_writes_the_head_without_its_soft_candidates(tmp_path):
+    """``scripts/soft_off.py``, the ablation of ``fusion_base``: the copy computes the frame the
+    trained head makes with its soft candidates' logits at -50, every other tensor unchanged; a
+    file without soft candidates is refused."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from vsstvun.model.checkpoint import load_checkpoint, save_checkpoint
+
+    def run(*args):
+        script = Path(__file__).resolve().parents[1] / "scripts" / "soft_off.py"
+        return subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+
+    torch.manual_seed(6)
+    net = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_base=True).eval()
+    torch.nn.init.normal_(net.fusion.extra_out.weight, std=0.05)
+    source = save_checkpoint(net, tmp_path / "soft.safetensors", half=True)
+    done = run(source, tmp_path / "off.safetensors")
+    assert done.returncode == 0, done.stderr
+    trained, off = load_checkpoint(source).eval(), load_checkpoint(tmp_path / "off.safetensors").eval()
+    changed = [k for k, v in off.state_dict().items() if not torch.equal(v, trained.state_dict()[k])]
+    assert changed == ["fusion.extra_out.bias"] and (off.fusion.extra_out.bias == -50).all()
+    frames = torch.rand(1, 8, 3, 32, 48)
+    with torch.inference_mode():
+        state, following = (trained.encode_window(frames[:, k : k + 7]) for k in (0, 1))
+        pair = trained.pair_flows(state, following)
+        trained.fusion.extra_out.bias.fill_(-50.0)
+        expected = trained.fuse_between(state, following, 0.5, dis=pair)
+        torch.testing.assert_close(off.fuse_between(state, following, 0.5, dis=pair), expected)
+    plain = save_checkpoint(build_model("lite", 2, fusion_ch=8, fusion_dis=True), tmp_path / "plain.safetensors")
+    refused = run(plain, tmp_path / "x.safetensors")
+    assert refused.returncode != 0 and "has no soft candidates" in refused.stderr

@@ -29,7 +29,15 @@ from vsstvun.train.losses import (
     hr_warp_loss,
     pyramid_teacher_loss,
 )
-from vsstvun.train.plot import events, label_rows, plot_log, plot_validation, run_name, validation_points
+from vsstvun.train.plot import (
+    events,
+    label_rows,
+    loss_axis,
+    plot_log,
+    plot_validation,
+    run_name,
+    validation_points,
+)
 from vsstvun.train.teacher import dis_flow_lr
 from vsstvun.train.validate import ValidationSet, validate
 
@@ -267,6 +275,33 @@ def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
             train(_cfg(tmp_path / "bad", flow_lr_scale=-1.0 if not bad else 0.1, **bad), _batches(1))
 
 
+@pytest.mark.slow
+def test_fusion_extra_lr_scale_speeds_up_the_soft_candidates_alone(tmp_path):
+    """``fusion_only`` on a head with soft candidates (``fusion_base``): their two convs form an
+    optimiser group of their own at ``fusion_extra_lr_scale`` times the rate, trained on minus
+    each frame's PSNR (``fusion_psnr``); the rest of the head keeps the base rate."""
+    init = save_checkpoint(build_model("lite", 4, fusion_ch=8, fusion_dis=True), tmp_path / "init.safetensors")
+    cfg = _cfg(
+        tmp_path / "run",
+        stage1_iters=0,
+        stage2_iters=2,
+        init=init,
+        lr=1e-3,
+        min_lr=1e-3,
+        fusion_ch=8,
+        fusion_dis=True,
+        fusion_base=True,
+        fusion_only=True,
+        fusion_psnr=True,
+        fusion_extra_lr_scale=10.0,
+    )
+    out = load_checkpoint(train(cfg, _batches(2)))
+    groups = torch.load(tmp_path / "run" / "last.pt", weights_only=True)["optim"]["param_groups"]
+    assert [g["lr"] for g in groups] == [pytest.approx(1e-3), pytest.approx(1e-2)]
+    assert out.config.fusion_base and out.fusion.extra_out.weight.abs().max() > 1e-3  # left its zero start
+    assert _log(tmp_path / "run")[-2]["L_F"] < 0  # minus a PSNR in dB
+
+
 def test_pyramid_teacher_loss_is_zero_for_matching_coarse_flows():
     teacher = torch.randn(2, 2, 32, 48)
     coarse = [torch.nn.functional.adaptive_avg_pool2d(teacher, (32 >> k, 48 >> k)) for k in (4, 3, 2, 1)]
@@ -371,6 +406,7 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
         "fusion_dis": False,
         "fusion_split": False,
         "fusion_consistency": False,
+        "fusion_base": False,
     }
     assert model_overrides(_cfg(tmp_path), saved) == kept
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
@@ -384,7 +420,8 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     }
     # The head's width and inputs shape its weights: a resume that changes them is refused by name.
     assert model_overrides(_cfg(tmp_path, fusion_ch=8, fusion_dis=True), fused)["fusion_ch"] == 8
-    for changed in (dict(fusion_split=True), dict(fusion_ch=16), dict(fusion_dis=False), dict(fusion_consistency=True)):
+    shaping = dict(fusion_split=True, fusion_ch=16, fusion_dis=False, fusion_consistency=True, fusion_base=True)
+    for changed in ({k: v} for k, v in shaping.items()):
         with pytest.raises(ValueError, match=f"started with {next(iter(changed))}="):
             model_overrides(_cfg(tmp_path, **changed), fused)
 
@@ -414,6 +451,9 @@ def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
     assert run_name(tmp_path / "lite_x2_flow_log.jsonl") == "lite_x2_flow"
     out = plot_log(log, tmp_path / "loss.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # L1 on a log axis; minus a PSNR (train --fusion-psnr) is negative, so a linear one.
+    assert loss_axis(0.01) == ("L1 loss (logged batches, running mean)", "log")
+    assert loss_axis(-35.0)[1] == "linear" and "minus PSNR, dB" in loss_axis(-35.0)[0]
     # Validation records: a second axis; a step rescored after a resume keeps its last score.
     val = [
         {"step": 0, "stage": 1, "elapsed_s": 0.1, "val_centre_gain": 0.5, "val_between_gain": -0.2},
@@ -516,7 +556,7 @@ def test_cli_trains_with_dataloader_workers(tmp_path):
 
 
 def test_fusion_loss_reaches_the_head_and_not_the_windows():
-    """The fusion stage's loss is the L1 of the fused frames. Its two windows are encoded without
+    """The fusion stage's loss is the L1 (or minus the PSNR) of the fused frames. Its two windows are encoded without
     gradients, so even unfrozen the encoder, EFST and flow net get none; the head does (the
     loop's ``fusion_only`` freezes the decoder, which the joint candidate runs, as well)."""
     torch.manual_seed(0)
@@ -529,6 +569,10 @@ def test_fusion_loss_reaches_the_head_and_not_the_windows():
         fused = model.fuse_between(state, following, batch["ts"].view(-1, 1, 1, 1), clamp=False)
     assert loss.item() == pytest.approx(torch.nn.functional.l1_loss(fused, batch["hr_t"][:, 0]).item(), rel=1e-5)
     assert parts["L_F"] == parts["loss"] == pytest.approx(loss.item())
+    scored, _ = fusion_loss(model, batch, psnr=True)  # minus the PSNR the evaluation scores
+    frames = fused.numpy() / 2 + 0.5, batch["hr_t"][:, 0].numpy() / 2 + 0.5
+    rgb_psnr = [10 * np.log10(1 / np.mean((a - b) ** 2)) for a, b in zip(*frames, strict=True)]
+    assert scored.item() == pytest.approx(-np.mean(rgb_psnr), abs=1e-3)
     loss.backward()
     assert all(p.grad is not None for p in model.fusion.parameters())
     windows = ("encoder.", "efst.", "pwcnet.")
@@ -565,3 +609,5 @@ def test_fusion_only_trains_the_head_and_validates_fused_frames(tmp_path):
         train(_cfg(tmp_path / "nohead", stage1_iters=0, fusion_only=True), _batches(1))
     with pytest.raises(ValueError, match="no stage 1"):
         train(_cfg(tmp_path / "stage1", fusion_ch=8, fusion_only=True), _batches(1))
+    with pytest.raises(ValueError, match="fusion_psnr is the fusion head's loss: it needs fusion_only"):
+        train(_cfg(tmp_path / "psnr", fusion_ch=8, fusion_psnr=True), _batches(1))

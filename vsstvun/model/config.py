@@ -114,6 +114,11 @@ class ModelConfig:
     #: pipeline it takes too little of DIS frames that are right (``scripts/dis_gate_probe.py``).
     #: Needs ``fusion_dis``.
     fusion_consistency: bool = False
+    #: Give the fusion head two soft candidates too: X3's and X4's bilinear bases (LR upsampled,
+    #: no decoder residual) warped to t with the DIS flow, through convs of their own, so it can
+    #: damp the residual per pixel where the motion is uncertain (a sharp edge in the wrong place
+    #: costs more PSNR than a soft one). A head trained without them loads whole. Needs ``fusion_dis``.
+    fusion_base: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -131,6 +136,8 @@ class ModelConfig:
             raise ValueError("fusion_split shapes the fusion head's candidates: it needs fusion_ch > 0")
         if self.fusion_consistency and not self.fusion_dis:
             raise ValueError("fusion_consistency checks the DIS flows of the fusion head: it needs fusion_dis")
+        if self.fusion_base and not self.fusion_dis:
+            raise ValueError("fusion_base warps with the DIS flows of the fusion head: it needs fusion_dis")
 
     @property
     def fusion_candidates(self) -> int:

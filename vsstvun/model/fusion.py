@@ -20,6 +20,14 @@ at fault) and the joint pass's last decoded features, so its cost is a few small
 pixel, a fraction of one decoder pass. It starts as the average of its candidates weighted by
 a prior (the last conv is zero): equal for blended frames, (1 - t, t) for the two sides of a
 split pair, so a split head starts exactly where the blending head does.
+
+With ``ModelConfig.fusion_base`` it may also fall back on soft frames: the bilinear bases of X3
+and X4 (their LR frames upsampled, no decoder residual) warped to t with the DIS flow. Where the
+motion is uncertain (occlusions, drawings held on twos) a sharp edge in the wrong place costs
+more PSNR than a soft one, which is why bicubic frames interpolated with DIS beat the sequential
+pipeline on the cel clip at x2 although its centre frames are 4 dB better. These "extra"
+candidates join through input and logit convs of their own, started at zero with a small prior,
+so a head trained without them loads whole and starts close to where it was.
 """
 
 from __future__ import annotations
@@ -37,11 +45,14 @@ class FusionHead(nn.Module):
     """``out = sum_k softmax(w + log prior)_k * candidate_k + correction``, weights and
     correction per HR pixel."""
 
-    def __init__(self, channels: int, enc_ch: int, scale: int, candidates: int, guides: int = 0) -> None:
+    def __init__(
+        self, channels: int, enc_ch: int, scale: int, candidates: int, guides: int = 0, extra: int = 0
+    ) -> None:
         super().__init__()
         self.scale = scale
         self.candidates = candidates
         self.guides = guides
+        self.extra = extra
         s2 = scale * scale
         # the candidates (3 s^2 each), X3 and X4 warped to t (3 each), decoded features, t
         cin = 3 * candidates * s2 + 6 + enc_ch + 1
@@ -51,13 +62,17 @@ class FusionHead(nn.Module):
         # computes what it did.
         self.guide = plain_conv(guides * s2, channels) if guides else None
         self.out = plain_conv(channels, (candidates + 3) * s2)
+        # Extra candidates: their own input conv (beside the guides') and logit conv.
+        self.extra_in = plain_conv(3 * extra * s2, channels) if extra else None
+        self.extra_out = plain_conv(channels, extra * s2) if extra else None
         self.reset_output()
 
     def reset_output(self) -> None:
-        """Zero the last conv (the head then returns its candidates' mean weighted by the prior,
-        :meth:`forward`) and the guide conv (the guides then change nothing). Called again by
-        :class:`~vsstvun.model.STVUN` after its network-wide init, which would undo it."""
-        for layer in (self.out, self.guide):
+        """Zero the last convs (the head then returns its candidates' mean weighted by the prior,
+        :meth:`forward`) and the guide and extra input convs (those inputs then change nothing).
+        Called again by :class:`~vsstvun.model.STVUN` after its network-wide init, which would
+        undo it."""
+        for layer in (self.out, self.guide, self.extra_in, self.extra_out):
             if layer is not None:
                 nn.init.zeros_(layer.weight)
                 nn.init.zeros_(layer.bias)
@@ -76,27 +91,40 @@ class FusionHead(nn.Module):
         LR ``(B, 3, H, W)``, ``decoded`` ``(B, enc_ch, H, W)``; t a scalar or ``(B, 1, 1, 1)``.
         ``prior``: positive weights per candidate (scalars or ``(B, 1, 1, 1)``) that the head's
         softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally.
-        ``guides``: the HR maps ``(B, 1, sH, sW)`` a head built with ``guides`` takes."""
-        if len(candidates) != self.candidates:
-            raise ValueError(f"the fusion head takes {self.candidates} candidate frames, got {len(candidates)}")
+        ``guides``: the HR maps ``(B, 1, sH, sW)`` a head built with ``guides`` takes. A head
+        built with ``extra`` takes that many more candidates (and priors) after the others."""
+        if len(candidates) != self.candidates + self.extra:
+            raise ValueError(
+                f"the fusion head takes {self.candidates + self.extra} candidate frames, got {len(candidates)}"
+            )
         if len(guides) != self.guides:
             raise ValueError(f"the fusion head takes {self.guides} guide maps, got {len(guides)}")
         s, k = self.scale, self.candidates
         b, _, h, w = lr3.shape
         dtype = self.out.weight.dtype
         time = torch.as_tensor(t, dtype=dtype, device=lr3.device).expand(b, 1, h, w)
-        x = torch.cat([F.pixel_unshuffle(c, s) for c in candidates] + [lr3, lr4, decoded.to(lr3.dtype)], dim=1)
+        x = torch.cat([F.pixel_unshuffle(c, s) for c in candidates[:k]] + [lr3, lr4, decoded.to(lr3.dtype)], dim=1)
         first, act = self.body[0]
         hidden = first(torch.cat((x.to(dtype), time), dim=1))
         if self.guide is not None:
-            hidden = hidden + self.guide(torch.cat([F.pixel_unshuffle(g, s) for g in guides], dim=1).to(dtype))
-        y = self.out(self.body[1:](act(hidden)))
-        logits, correction = y.float().split([k * s * s, 3 * s * s], dim=1)
+            hidden = hidden + self.guide(_space_to_depth(guides, s, dtype))
+        if self.extra_in is not None:
+            hidden = hidden + self.extra_in(_space_to_depth(candidates[k:], s, dtype))
+        features = self.body[1:](act(hidden))
+        logits, correction = self.out(features).float().split([k * s * s, 3 * s * s], dim=1)
+        if self.extra_out is not None:
+            logits = torch.cat((logits, self.extra_out(features).float()), dim=1)
+        k += self.extra
         logits = F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s)
         if prior is not None:
             logits = logits + _log_weights(prior, b, lr3.device)
         weights = torch.softmax(logits, dim=1)
         return (weights * torch.stack(candidates, dim=1)).sum(dim=1) + F.pixel_shuffle(correction, s)
+
+
+def _space_to_depth(maps: Sequence[torch.Tensor], scale: int, dtype: torch.dtype) -> torch.Tensor:
+    """HR maps ``(B, C, sH, sW)`` onto the LR grid, ``scale**2`` channels per HR channel, stacked."""
+    return torch.cat([F.pixel_unshuffle(m, scale) for m in maps], dim=1).to(dtype)
 
 
 def _log_weights(prior: Sequence[float | torch.Tensor], batch: int, device: torch.device) -> torch.Tensor:

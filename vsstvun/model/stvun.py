@@ -96,6 +96,11 @@ def upsample_aligned(x: torch.Tensor, scale: int) -> torch.Tensor:
     return up[..., : h * scale, : w * scale]
 
 
+#: The fusion head's starting weight for its ``fusion_base`` candidates, against 1 for the joint
+#: frame: small, so a head trained without them starts close to where it was, yet not so small
+#: that their softmax gradient vanishes.
+BASE_PRIOR = 0.05
+
 #: :meth:`STVUN.pair_flows`: DIS flows between two windows' HR centre frames (X3 -> X4, X4 -> X3).
 PairFlows = tuple[torch.Tensor, torch.Tensor]
 
@@ -115,7 +120,12 @@ class STVUN(nn.Module):
         self.pwcnet = PWCNet(config)
         self.fusion = (
             FusionHead(
-                config.fusion_ch, config.enc_ch, config.scale, config.fusion_candidates, 2 * config.fusion_consistency
+                config.fusion_ch,
+                config.enc_ch,
+                config.scale,
+                config.fusion_candidates,
+                guides=2 * config.fusion_consistency,
+                extra=2 * config.fusion_base,
             )
             if config.fusion_ch
             else None
@@ -372,7 +382,9 @@ class STVUN(nn.Module):
         ``config.fusion_ch`` only) from :meth:`synthesize`'s decoder pass, :meth:`warp_between`'s
         warped centre frames and, with ``config.fusion_dis``, those centre frames warped with DIS
         flow between them (the sequential pipeline's frame); with ``config.fusion_split`` each
-        warped pair enters as its two sides. ``dis``: :meth:`pair_flows`, if already computed.
+        warped pair enters as its two sides, and with ``config.fusion_base`` the bilinear bases of
+        X3 and X4 (no residual) warped with the DIS flow join as soft frames to fall back on.
+        ``dis``: :meth:`pair_flows`, if already computed.
         Costs what ``"joint"`` costs plus two or four HR warps, the head and (``fusion_dis``,
         unless given) two DIS flows on the CPU.
         """
@@ -392,6 +404,9 @@ class STVUN(nn.Module):
         # The head starts from the warped pairs' own time blend: (1 - t, t) for two sides.
         sides = [1 - t, t] if split else [1.0]
         prior = [1.0] + sides * (1 + self.config.fusion_dis)
+        if self.config.fusion_base:
+            candidates += warp_sides(self.base(state.lr3), self.base(state.lr4), *flows, t)
+            prior += [BASE_PRIOR * (1 - t), BASE_PRIOR * t]
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
         fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior, guides)

@@ -183,10 +183,28 @@ def _args() -> argparse.Namespace:
         help="show the fusion head where the DIS flows check out both ways (needs --fusion-dis)",
     )
     p.add_argument(
+        "--fusion-base",
+        action="store_true",
+        default=None,
+        help="give the fusion head the bilinear bases of X3 and X4 warped with DIS flow, to soften"
+        " uncertain motion with (needs --fusion-dis)",
+    )
+    p.add_argument(
         "--fusion-only",
         action="store_true",
         help="train only the fusion head on the fused in-between frames "
         "(use with --init, --fusion-ch, --stage1-iters 0)",
+    )
+    p.add_argument(
+        "--fusion-psnr",
+        action="store_true",
+        help="with --fusion-only: minus each frame's PSNR (what the evaluation scores) instead of L1",
+    )
+    p.add_argument(
+        "--fusion-extra-lr-scale",
+        type=float,
+        default=1.0,
+        help="with --fusion-only: the soft-candidate convs' (--fusion-base) learning rate as a share of --lr",
     )
     p.add_argument(
         "--freeze-flow",
@@ -272,7 +290,10 @@ def main() -> None:
         fusion_dis=a.fusion_dis,
         fusion_split=a.fusion_split,
         fusion_consistency=a.fusion_consistency,
+        fusion_base=a.fusion_base,
         fusion_only=a.fusion_only,
+        fusion_psnr=a.fusion_psnr,
+        fusion_extra_lr_scale=a.fusion_extra_lr_scale,
         data={
             "sources": [str(p) for p in sources],
             "patch": a.patch,

@@ -86,9 +86,18 @@ class TrainConfig:
     fusion_split: bool | None = None
     #: Override ``ModelConfig.fusion_consistency`` (the head sees where DIS checks out), like ``fusion_ch``.
     fusion_consistency: bool | None = None
+    #: Override ``ModelConfig.fusion_base`` (the head's soft DIS-warped bases), like ``fusion_ch``.
+    fusion_base: bool | None = None
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
+    #: With ``fusion_only``: train the head on minus each frame's PSNR
+    #: (:func:`~vsstvun.train.losses.frame_psnr_loss`, what the evaluation scores) instead of L1.
+    fusion_psnr: bool = False
+    #: With ``fusion_only``: the learning rate of the head's extra candidates' convs
+    #: (``ModelConfig.fusion_base``) as a share of ``lr``. They start at zero beside a head that is
+    #: usually trained already, and at its rate their logits would take thousands of steps to move.
+    fusion_extra_lr_scale: float = 1.0
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
     data: dict = field(default_factory=dict)
@@ -117,12 +126,17 @@ def export_path(cfg: TrainConfig) -> Path:
 
 def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Parameter], float]]:
     """The optimiser's groups, each with its share of the learning rate: the flow net alone
-    (``flow_only``), or every trainable weight, in two groups when the flow net gets its own
-    share (``flow_lr_scale``)."""
+    (``flow_only``); the fusion head (``fusion_only``), its extra candidates' convs at
+    ``fusion_extra_lr_scale``; or every trainable weight, in two groups when the flow net gets its
+    own share (``flow_lr_scale``)."""
     if cfg.flow_only:
         return [(list(model.pwcnet.parameters()), 1.0)]
     if cfg.fusion_only:
-        return [(list(model.fusion.parameters()), 1.0)]
+        head = model.fusion
+        extra = [p for m in (head.extra_in, head.extra_out) if m is not None for p in m.parameters()]
+        ids = {id(p) for p in extra}
+        rest = [p for p in head.parameters() if id(p) not in ids]
+        return [(rest, 1.0), (extra, cfg.fusion_extra_lr_scale)] if extra else [(rest, 1.0)]
     trainable = [p for p in model.parameters() if p.requires_grad]
     if cfg.flow_lr_scale == 1.0:
         return [(trainable, 1.0)]
@@ -190,9 +204,10 @@ MODEL_OVERRIDES = (
     "fusion_dis",
     "fusion_split",
     "fusion_consistency",
+    "fusion_base",
 )
 #: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
-_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency")
+_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency", "fusion_base")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
@@ -229,6 +244,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         raise ValueError("the HR warp loss (--w-warp) trains the flow net alone: use it with --flow-only")
     if cfg.fusion_only and (cfg.flow_only or cfg.stage1_iters):
         raise ValueError("fusion_only trains the fusion head alone: no flow_only, no stage 1 (stage1_iters 0)")
+    if cfg.fusion_psnr and not cfg.fusion_only:
+        raise ValueError("fusion_psnr is the fusion head's loss: it needs fusion_only")
     if cfg.flow_lr_scale != 1.0 and (cfg.flow_only or cfg.freeze_flow or cfg.flow_lr_scale < 0):
         raise ValueError(
             f"flow_lr_scale={cfg.flow_lr_scale} needs a flow net that trains beside the rest "
@@ -324,7 +341,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
                     loss = spatial_loss(model, batch["lr"], batch["hr_centre"])
                     parts = {"loss": loss.item(), "L_S": loss.item()}
                 elif cfg.fusion_only:
-                    loss, parts = fusion_loss(model, batch)
+                    loss, parts = fusion_loss(model, batch, cfg.fusion_psnr)
                 else:
                     teacher = None
                     if cfg.weights.teacher > 0 and not cfg.freeze_flow:

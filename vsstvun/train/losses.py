@@ -49,13 +49,17 @@ def following_window(model: STVUN, lr: torch.Tensor) -> WindowState:
     return model.encode_window(lr[:, 1:8], flows=_no_flows(lr))
 
 
-def _mean_l1_over_times(
-    frame_at: Callable[[torch.Tensor], torch.Tensor], ts: torch.Tensor, targets: torch.Tensor
+def _mean_over_times(
+    frame_at: Callable[[torch.Tensor], torch.Tensor],
+    ts: torch.Tensor,
+    targets: torch.Tensor,
+    distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.l1_loss,
 ) -> torch.Tensor:
-    """Mean over a batch's K target times ``ts`` ``(B, K)`` of the L1 between ``frame_at(t)`` (t
-    shaped ``(B, 1, 1, 1)``) and ``targets[:, i]``: the flow-only stage's losses all take this form."""
+    """Mean over a batch's K target times ``ts`` ``(B, K)`` of the ``distance`` (L1 unless given)
+    between ``frame_at(t)`` (t shaped ``(B, 1, 1, 1)``) and ``targets[:, i]``: the flow-only
+    stage's losses all take this form."""
     k = ts.shape[1]
-    return sum(F.l1_loss(frame_at(ts[:, i].view(-1, 1, 1, 1)), targets[:, i]) for i in range(k)) / k
+    return sum(distance(frame_at(ts[:, i].view(-1, 1, 1, 1)), targets[:, i]) for i in range(k)) / k
 
 
 def spatial_loss(model: STVUN, lr: torch.Tensor, hr_centre: torch.Tensor) -> torch.Tensor:
@@ -101,7 +105,7 @@ def flow_loss(
     lr = batch["lr"]
     flows, coarse = model.flow_pyramid(to_model_range(lr[:, 3]), to_model_range(lr[:, 4]))
     f34, f43 = flows.chunk(2)
-    l_m = _mean_l1_over_times(
+    l_m = _mean_over_times(
         lambda t: warp_to_time(lr[:, 3], lr[:, 4], f34, f43, t, model.config.time_blend), batch["ts"], batch["lr_t"]
     )
     total, parts = weights.motion * l_m, {"L_M": l_m.item()}
@@ -130,17 +134,34 @@ def hr_warp_loss(model: STVUN, batch: dict[str, torch.Tensor], f34: torch.Tensor
         state = model.encode_window(batch_window(lr), flows=_no_flows(lr))
         following = following_window(model, lr)
     state = model.with_flows(state, f34, f43)
-    return _mean_l1_over_times(
-        lambda t: model.warp_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"]
-    )
+    return _mean_over_times(lambda t: model.warp_between(state, following, t, clamp=False), batch["ts"], batch["hr_t"])
 
 
-def fusion_loss(model: STVUN, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
-    """Fusion-head stage: L1 of the HR in-between frames ``temporal="fuse"`` makes
-    (:meth:`~vsstvun.model.STVUN.fuse_between`) from the windows X0..X6 and X1..X7.
+def frame_psnr_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Minus the PSNR (dB, peak 2: the network's [-1, 1] range) of each frame ``(B, C, H, W)``,
+    averaged over the batch: the evaluation's score, a mean of per-frame PSNRs.
 
-    Everything but the head is frozen (the caller's job), so the two windows are encoded
-    without gradients and the joint and warped frames it merges are exactly the ones it will
+    Plain squared error over a batch is ruled by its hardest frames (a window of fast motion
+    errs ten times more than a still one and weighs a hundred times more), so a head trained on
+    it gives up easy frames to soften hard ones; the log of each frame's error weighs every
+    frame alike, and within a frame still rewards a soft frame over a sharp one in the wrong place."""
+    mse = (pred - target).pow(2).flatten(1).mean(dim=1)
+    return (10 * torch.log10(mse.clamp_min(1e-10) / 4)).mean()
+
+
+def fusion_loss(
+    model: STVUN, batch: dict[str, torch.Tensor], psnr: bool = False
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Fusion-head stage: L1 (``psnr``: :func:`frame_psnr_loss`) of the HR in-between frames
+    ``temporal="fuse"`` makes (:meth:`~vsstvun.model.STVUN.fuse_between`) from the windows X0..X6
+    and X1..X7.
+
+    PSNR is what the evaluation scores. Where the motion is uncertain it pays to hedge, a soft
+    or blended frame rather than a sharp one in the wrong place, which L1 hardly rewards: a
+    misplaced edge and a blurred one cost L1 about the same area.
+
+    Everything but the head is frozen (the caller's job), so the two windows are encoded without
+    gradients and the joint and warped frames it merges are exactly the ones it will
     merge at inference; the centre frames cannot change. The window after needs its centre
     frame only, so its flows are not computed.
     """
@@ -149,8 +170,11 @@ def fusion_loss(model: STVUN, batch: dict[str, torch.Tensor]) -> tuple[torch.Ten
         state = model.encode_window(batch_window(lr))
         following = following_window(model, lr)
         dis = model.pair_flows(state, following)  # once for every target time
-    l_f = _mean_l1_over_times(
-        lambda t: model.fuse_between(state, following, t, clamp=False, dis=dis), batch["ts"], batch["hr_t"]
+    l_f = _mean_over_times(
+        lambda t: model.fuse_between(state, following, t, clamp=False, dis=dis),
+        batch["ts"],
+        batch["hr_t"],
+        frame_psnr_loss if psnr else F.l1_loss,
     )
     return l_f, {"L_F": l_f.item(), "loss": l_f.item()}
 

@@ -54,6 +54,15 @@ def label_rows(steps: list[int], span: float, min_gap: float = 0.06) -> list[int
     return rows
 
 
+def loss_axis(lowest: float) -> tuple[str, str]:
+    """The loss axis' label and scale: logarithmic for L1 losses; linear once a loss is not
+    positive (a fusion head trained on minus each frame's PSNR, ``train --fusion-psnr``), which a
+    log axis would silently leave out."""
+    if lowest > 0:
+        return "L1 loss (logged batches, running mean)", "log"
+    return "loss (logged batches, running mean; L_F: minus PSNR, dB)", "linear"
+
+
 def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None = None) -> Path:
     import matplotlib
 
@@ -62,11 +71,13 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
 
     recs = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(8, 4.5))
+    lowest = np.inf
     for key, label in CURVES:
         pts = [(r["step"], r[key]) for r in recs if key in r]
         if not pts:
             continue
         steps, values = map(np.asarray, zip(*pts, strict=True))
+        lowest = min(lowest, values.min())
         (line,) = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
         # Each point is one batch: a running mean shows the trend under the batch-to-batch noise.
         k = min(smooth, len(values))
@@ -80,8 +91,9 @@ def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None 
     stages = sorted({r["stage"] for r in recs})
     ax.set_title(f"{name or run_name(log_path)}: training loss, stage {' + '.join(map(str, stages))}")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("L1 loss (logged batches, running mean)")
-    ax.set_yscale("log")
+    label, scale = loss_axis(lowest)
+    ax.set_ylabel(label)
+    ax.set_yscale(scale)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
     plot_validation(ax, recs)
