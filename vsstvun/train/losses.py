@@ -57,7 +57,7 @@ def _mean_over_times(
 ) -> torch.Tensor:
     """Mean over a batch's K target times ``ts`` ``(B, K)`` of the ``distance`` (L1 unless given)
     between ``frame_at(t)`` (t shaped ``(B, 1, 1, 1)``) and ``targets[:, i]``: the flow-only
-    stage's losses all take this form."""
+    stage's losses and the fusion head's take this form."""
     k = ts.shape[1]
     return sum(distance(frame_at(ts[:, i].view(-1, 1, 1, 1)), targets[:, i]) for i in range(k)) / k
 
