@@ -555,6 +555,14 @@ def test_fusion_split_starts_from_the_blend_and_can_take_one_side(dis):
         )
 
 
+def _paired_windows(model, seed: int = 0):
+    """:func:`_two_windows` (32x48) and the DIS flows between their centres: all a fused
+    in-between frame takes."""
+    state, following = _two_windows(model, seed, size=(32, 48))
+    with torch.inference_mode():
+        return state, following, model.pair_flows(state, following)
+
+
 def test_fusion_consistency_loads_a_head_without_it_and_starts_where_it_was():
     """A head trained without the DIS consistency maps loads whole into one with them (the maps
     enter through a conv of their own, started at zero), so training them on starts exactly from
@@ -565,10 +573,8 @@ def test_fusion_consistency_loads_a_head_without_it_and_starts_where_it_was():
     new = build_model("lite", 2, fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_consistency=True).eval()
     missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
     assert sorted(missing) == ["fusion.guide.bias", "fusion.guide.weight"] and not unexpected
-    frames = torch.rand(1, 8, 3, 32, 48)
     with torch.inference_mode():
-        state, following = (new.encode_window(frames[:, k : k + 7]) for k in (0, 1))
-        pair = new.pair_flows(state, following)
+        state, following, pair = _paired_windows(new)
         before = old.fuse_between(state, following, 0.5, clamp=False, dis=pair)
         torch.testing.assert_close(new.fuse_between(state, following, 0.5, clamp=False, dis=pair), before)
         torch.nn.init.normal_(new.fusion.guide.weight, std=0.5)
@@ -589,11 +595,9 @@ def test_fusion_base_loads_a_head_without_it_and_can_fall_back_on_the_soft_frame
     missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
     assert sorted(missing) == [f"fusion.extra_{io}.{p}" for io in ("in", "out") for p in ("bias", "weight")]
     assert not unexpected
-    frames = torch.rand(1, 8, 3, 32, 48)
     t = 0.25
     with torch.inference_mode():
-        state, following = (new.encode_window(frames[:, k : k + 7]) for k in (0, 1))
-        pair = new.pair_flows(state, following)
+        state, following, pair = _paired_windows(new)
         before = old.fuse_between(state, following, t, clamp=False, dis=pair)
         start = new.fuse_between(state, following, t, clamp=False, dis=pair)
         assert 0 < (start - before).abs().max() < 0.2  # the small prior: close, not equal
@@ -631,10 +635,8 @@ def test_soft_off_script_writes_the_head_without_its_soft_candidates(tmp_path):
     trained, off = load_checkpoint(source).eval(), load_checkpoint(tmp_path / "off.safetensors").eval()
     changed = [k for k, v in off.state_dict().items() if not torch.equal(v, trained.state_dict()[k])]
     assert changed == ["fusion.extra_out.bias"] and (off.fusion.extra_out.bias == -50).all()
-    frames = torch.rand(1, 8, 3, 32, 48)
     with torch.inference_mode():
-        state, following = (trained.encode_window(frames[:, k : k + 7]) for k in (0, 1))
-        pair = trained.pair_flows(state, following)
+        state, following, pair = _paired_windows(trained)
         trained.fusion.extra_out.bias.fill_(-50.0)
         expected = trained.fuse_between(state, following, 0.5, dis=pair)
         torch.testing.assert_close(off.fuse_between(state, following, 0.5, dis=pair), expected)

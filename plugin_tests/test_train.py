@@ -300,6 +300,16 @@ def test_fusion_extra_lr_scale_speeds_up_the_soft_candidates_alone(tmp_path):
     assert [g["lr"] for g in groups] == [pytest.approx(1e-3), pytest.approx(1e-2)]
     assert out.config.fusion_base and out.fusion.extra_out.weight.abs().max() > 1e-3  # left its zero start
     assert _log(tmp_path / "run")[-2]["L_F"] < 0  # minus a PSNR in dB
+    # A share the run cannot honour fails by name: a negative one, one without fusion_only, one
+    # for a head with no soft candidates (its convs would otherwise silently get the base rate).
+    settings = dict(stage1_iters=0, stage2_iters=1, init=init, fusion_ch=8, fusion_dis=True)
+    for bad in (
+        dict(fusion_base=True, fusion_only=True, fusion_extra_lr_scale=-1.0),
+        dict(fusion_base=True, fusion_extra_lr_scale=10.0),
+        dict(fusion_base=False, fusion_only=True, fusion_extra_lr_scale=10.0),
+    ):
+        with pytest.raises(ValueError, match="fusion_extra_lr_scale"):
+            train(_cfg(tmp_path / "bad", **settings, **bad), _batches(1))
 
 
 def test_pyramid_teacher_loss_is_zero_for_matching_coarse_flows():

@@ -124,6 +124,15 @@ def export_path(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"stvun_{cfg.preset}_x{cfg.scale}.safetensors"
 
 
+def _extra_share_error(cfg: TrainConfig) -> str:
+    # One message for the option's three misuses, checked before and after the model is built
+    # (whether the head has soft candidates may come from the --init file).
+    return (
+        f"fusion_extra_lr_scale={cfg.fusion_extra_lr_scale} is the soft candidates' share of the "
+        "fusion head's rate: it needs fusion_only, a head with soft candidates (fusion_base) and a share >= 0"
+    )
+
+
 def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Parameter], float]]:
     """The optimiser's groups, each with its share of the learning rate: the flow net alone
     (``flow_only``); the fusion head (``fusion_only``), its extra candidates' convs at
@@ -136,6 +145,8 @@ def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Pa
         extra = [p for m in (head.extra_in, head.extra_out) if m is not None for p in m.parameters()]
         ids = {id(p) for p in extra}
         rest = [p for p in head.parameters() if id(p) not in ids]
+        if not extra and cfg.fusion_extra_lr_scale != 1.0:
+            raise ValueError(_extra_share_error(cfg))
         return [(rest, 1.0), (extra, cfg.fusion_extra_lr_scale)] if extra else [(rest, 1.0)]
     trainable = [p for p in model.parameters() if p.requires_grad]
     if cfg.flow_lr_scale == 1.0:
@@ -251,6 +262,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             f"flow_lr_scale={cfg.flow_lr_scale} needs a flow net that trains beside the rest "
             "(not flow_only, not freeze_flow) and a share >= 0"
         )
+    if cfg.fusion_extra_lr_scale != 1.0 and (not cfg.fusion_only or cfg.fusion_extra_lr_scale < 0):
+        raise ValueError(_extra_share_error(cfg))
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
