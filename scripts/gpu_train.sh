@@ -17,7 +17,8 @@
 #   frames in use, where 192 px patches teach the head to distrust it (docs/training/README.md,
 #   "lite_x2_fusefull"); on two CPU cores such a run gets 250 windows an hour. The heads get the
 #   soft candidates (--fusion-base; the x4 file has them since stop 24, the x2 head starts them at
-#   zero) and train on minus each frame's PSNR, as lite_x4_fusesoft did.
+#   zero) and the splatted one (--fusion-splat, stop 25), and train on minus each frame's PSNR, as
+#   lite_x4_fusesoft did.
 # GPU_TRAIN_TINY=1: a few iterations on the CPU (the test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,8 @@ trains=(--freeze-flow)
 patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
     [ -n "${GPU_FLOW_LR:-}" ] && { echo "GPU_HEAD trains the fusion head alone: no GPU_FLOW_LR" >&2; exit 1; }
-    trains=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-base --fusion-only --fusion-psnr --fusion-extra-lr-scale 10)
+    trains=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-base --fusion-splat --fusion-only --fusion-psnr
+        --fusion-extra-lr-scale 10)
     patches=("${GPU_HEAD_PATCH:-704}" "${GPU_HEAD_PATCH:-704}") batch=8 save_every=100 val=8
 fi
 if [ "${GPU_TRAIN_TINY:-0}" = 1 ]; then

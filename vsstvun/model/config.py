@@ -119,6 +119,11 @@ class ModelConfig:
     #: damp the residual per pixel where the motion is uncertain (a sharp edge in the wrong place
     #: costs more PSNR than a soft one). A head trained without them loads whole. Needs ``fusion_dis``.
     fusion_base: bool = False
+    #: Give the fusion head one more candidate: the two space-only frames forward-splatted to t
+    #: along the DIS flows (:func:`~vsstvun.model.ops.splat.splat_to_time`), which drags no edge
+    #: at motion boundaries where backward warping does. Through convs of its own, so a head
+    #: trained without it loads whole. Needs ``fusion_dis``.
+    fusion_splat: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -138,6 +143,8 @@ class ModelConfig:
             raise ValueError("fusion_consistency checks the DIS flows of the fusion head: it needs fusion_dis")
         if self.fusion_base and not self.fusion_dis:
             raise ValueError("fusion_base warps with the DIS flows of the fusion head: it needs fusion_dis")
+        if self.fusion_splat and not self.fusion_dis:
+            raise ValueError("fusion_splat splats along the DIS flows of the fusion head: it needs fusion_dis")
 
     @property
     def fusion_candidates(self) -> int:

@@ -28,6 +28,12 @@ more PSNR than a soft one, which is why bicubic frames interpolated with DIS bea
 pipeline on the cel clip at x2 although its centre frames are 4 dB better. These "extra"
 candidates join through input and logit convs of their own, started at zero with a small prior,
 so a head trained without them loads whole and starts close to where it was.
+
+With ``ModelConfig.fusion_splat`` one more late candidate joins the same way, through convs of
+its own: the two space-only frames *forward*-splatted to t along the DIS flows
+(:func:`~vsstvun.model.ops.splat.splat_to_time`). Backward warping guesses the flow from time t
+and drags moving edges at motion boundaries; splatting needs no guess, which is where fast
+motion over a still background loses most.
 """
 
 from __future__ import annotations
@@ -46,13 +52,21 @@ class FusionHead(nn.Module):
     correction per HR pixel."""
 
     def __init__(
-        self, channels: int, enc_ch: int, scale: int, candidates: int, guides: int = 0, extra: int = 0
+        self,
+        channels: int,
+        enc_ch: int,
+        scale: int,
+        candidates: int,
+        guides: int = 0,
+        extra: int = 0,
+        splat: int = 0,
     ) -> None:
         super().__init__()
         self.scale = scale
         self.candidates = candidates
         self.guides = guides
         self.extra = extra
+        self.splat = splat
         s2 = scale * scale
         # the candidates (3 s^2 each), X3 and X4 warped to t (3 each), decoded features, t
         cin = 3 * candidates * s2 + 6 + enc_ch + 1
@@ -62,17 +76,25 @@ class FusionHead(nn.Module):
         # computes what it did.
         self.guide = plain_conv(guides * s2, channels) if guides else None
         self.out = plain_conv(channels, (candidates + 3) * s2)
-        # Extra candidates: their own input conv (beside the guides') and logit conv.
-        self.extra_in = plain_conv(3 * extra * s2, channels) if extra else None
-        self.extra_out = plain_conv(channels, extra * s2) if extra else None
+        # Late candidates, each group with an input conv (beside the guides') and a logit conv of
+        # its own, so a head trained before a group existed loads whole: the soft bases
+        # (``extra``), then the splatted frame (``splat``).
+        self.extra_in, self.extra_out = _late_convs(extra, s2, channels)
+        self.splat_in, self.splat_out = _late_convs(splat, s2, channels)
         self.reset_output()
+
+    @property
+    def late(self) -> list[tuple[nn.Conv2d, nn.Conv2d, int]]:
+        """The late candidate groups this head has, in candidate order: (input conv, logit conv, frames)."""
+        groups = [(self.extra_in, self.extra_out, self.extra), (self.splat_in, self.splat_out, self.splat)]
+        return [(i, o, n) for i, o, n in groups if i is not None and o is not None]
 
     def reset_output(self) -> None:
         """Zero the last convs (the head then returns its candidates' mean weighted by the prior,
         :meth:`forward`) and the guide and extra input convs (those inputs then change nothing).
         Called again by :class:`~vsstvun.model.STVUN` after its network-wide init, which would
         undo it."""
-        for layer in (self.out, self.guide, self.extra_in, self.extra_out):
+        for layer in (self.out, self.guide, self.extra_in, self.extra_out, self.splat_in, self.splat_out):
             if layer is not None:
                 nn.init.zeros_(layer.weight)
                 nn.init.zeros_(layer.bias)
@@ -92,11 +114,11 @@ class FusionHead(nn.Module):
         ``prior``: positive weights per candidate (scalars or ``(B, 1, 1, 1)``) that the head's
         softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally.
         ``guides``: the HR maps ``(B, 1, sH, sW)`` a head built with ``guides`` takes. A head
-        built with ``extra`` takes that many more candidates (and priors) after the others."""
-        if len(candidates) != self.candidates + self.extra:
-            raise ValueError(
-                f"the fusion head takes {self.candidates + self.extra} candidate frames, got {len(candidates)}"
-            )
+        built with ``extra`` and ``splat`` takes that many more candidates (and priors) after the
+        others, in that order."""
+        total = self.candidates + self.extra + self.splat
+        if len(candidates) != total:
+            raise ValueError(f"the fusion head takes {total} candidate frames, got {len(candidates)}")
         if len(guides) != self.guides:
             raise ValueError(f"the fusion head takes {self.guides} guide maps, got {len(guides)}")
         s, k = self.scale, self.candidates
@@ -108,18 +130,26 @@ class FusionHead(nn.Module):
         hidden = first(torch.cat((x.to(dtype), time), dim=1))
         if self.guide is not None:
             hidden = hidden + self.guide(_space_to_depth(guides, s, dtype))
-        if self.extra_in is not None:
-            hidden = hidden + self.extra_in(_space_to_depth(candidates[k:], s, dtype))
+        start = k
+        for conv_in, _, n in self.late:
+            hidden = hidden + conv_in(_space_to_depth(candidates[start : start + n], s, dtype))
+            start += n
         features = self.body[1:](act(hidden))
         logits, correction = self.out(features).float().split([k * s * s, 3 * s * s], dim=1)
-        if self.extra_out is not None:
-            logits = torch.cat((logits, self.extra_out(features).float()), dim=1)
-        k += self.extra
+        logits = torch.cat([logits] + [conv_out(features).float() for _, conv_out, _ in self.late], dim=1)
+        k = total
         logits = F.pixel_shuffle(logits, s).view(b, k, 1, h * s, w * s)
         if prior is not None:
             logits = logits + _log_weights(prior, b, lr3.device)
         weights = torch.softmax(logits, dim=1)
         return (weights * torch.stack(candidates, dim=1)).sum(dim=1) + F.pixel_shuffle(correction, s)
+
+
+def _late_convs(frames: int, s2: int, channels: int) -> tuple[nn.Conv2d | None, nn.Conv2d | None]:
+    """A late candidate group's input and logit convs (none for an empty group)."""
+    if not frames:
+        return None, None
+    return plain_conv(3 * frames * s2, channels), plain_conv(channels, frames * s2)
 
 
 def _space_to_depth(maps: Sequence[torch.Tensor], scale: int, dtype: torch.dtype) -> torch.Tensor:

@@ -24,6 +24,7 @@ from .encoder import Encoder
 from .fusion import FusionHead
 from .ops.dis import dis_flows
 from .ops.flow_refine import refine_flow
+from .ops.splat import splat_to_time
 from .ops.warp import backward_warp, dis_inconsistency, flow_to_time, warp_sides, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
@@ -100,6 +101,9 @@ def upsample_aligned(x: torch.Tensor, scale: int) -> torch.Tensor:
 #: frame: small, so a head trained without them starts close to where it was, yet not so small
 #: that their softmax gradient vanishes.
 BASE_PRIOR = 0.05
+#: Its starting weight for the ``fusion_splat`` candidate, the same as the joint frame's: the
+#: splatted frame is as sharp as the others and right where they drag edges.
+SPLAT_PRIOR = 1.0
 
 #: :meth:`STVUN.pair_flows`: DIS flows between two windows' HR centre frames (X3 -> X4, X4 -> X3).
 PairFlows = tuple[torch.Tensor, torch.Tensor]
@@ -126,6 +130,7 @@ class STVUN(nn.Module):
                 config.fusion_candidates,
                 guides=2 * config.fusion_consistency,
                 extra=2 * config.fusion_base,
+                splat=int(config.fusion_splat),
             )
             if config.fusion_ch
             else None
@@ -407,10 +412,22 @@ class STVUN(nn.Module):
         if self.config.fusion_base:
             candidates += warp_sides(self.base(state.lr3), self.base(state.lr4), *flows, t)
             prior += [BASE_PRIOR * (1 - t), BASE_PRIOR * t]
+        if self.config.fusion_splat:
+            candidates.append(self._splatted(state, following, flows, t))
+            prior.append(SPLAT_PRIOR)
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
         fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior, guides)
         return self._crop(fused, state, clamp)
+
+    def _splatted(
+        self, state: WindowState, following: WindowState, flows: PairFlows, t: float | torch.Tensor
+    ) -> torch.Tensor:
+        """The two centre frames splatted to t along the DIS flows; the sequential pipeline's
+        backward-warped blend fills the holes. In the network's range, like the other candidates."""
+        c3, c4 = (_from_model_range(c.float()) for c in (state.centre, following.centre))
+        fallback = warp_to_time(c3, c4, *flows, t, "linear")
+        return to_model_range(splat_to_time(c3, c4, *flows, t, fallback))
 
     def between(
         self,

@@ -190,6 +190,12 @@ def _args() -> argparse.Namespace:
         " uncertain motion with (needs --fusion-dis)",
     )
     p.add_argument(
+        "--fusion-splat",
+        action="store_true",
+        default=None,
+        help="give the fusion head the centre frames forward-splatted to t along the DIS flows (needs --fusion-dis)",
+    )
+    p.add_argument(
         "--fusion-only",
         action="store_true",
         help="train only the fusion head on the fused in-between frames "
@@ -204,7 +210,8 @@ def _args() -> argparse.Namespace:
         "--fusion-extra-lr-scale",
         type=float,
         default=1.0,
-        help="with --fusion-only: the soft-candidate convs' (--fusion-base) learning rate as a share of --lr",
+        help="with --fusion-only: the late candidates' convs' (--fusion-base, --fusion-splat) learning rate"
+        " as a share of --lr",
     )
     p.add_argument(
         "--freeze-flow",
@@ -291,6 +298,7 @@ def main() -> None:
         fusion_split=a.fusion_split,
         fusion_consistency=a.fusion_consistency,
         fusion_base=a.fusion_base,
+        fusion_splat=a.fusion_splat,
         fusion_only=a.fusion_only,
         fusion_psnr=a.fusion_psnr,
         fusion_extra_lr_scale=a.fusion_extra_lr_scale,

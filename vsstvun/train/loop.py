@@ -88,14 +88,16 @@ class TrainConfig:
     fusion_consistency: bool | None = None
     #: Override ``ModelConfig.fusion_base`` (the head's soft DIS-warped bases), like ``fusion_ch``.
     fusion_base: bool | None = None
+    #: Override ``ModelConfig.fusion_splat`` (the head's splatted candidate), like ``fusion_ch``.
+    fusion_splat: bool | None = None
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
     #: With ``fusion_only``: train the head on minus each frame's PSNR
     #: (:func:`~vsstvun.train.losses.frame_psnr_loss`, what the evaluation scores) instead of L1.
     fusion_psnr: bool = False
-    #: With ``fusion_only``: the learning rate of the head's extra candidates' convs
-    #: (``ModelConfig.fusion_base``) as a share of ``lr``. They start at zero beside a head that is
+    #: With ``fusion_only``: the learning rate of the head's late candidates' convs
+    #: (``ModelConfig.fusion_base``, ``fusion_splat``) as a share of ``lr``. They start at zero beside a head that is
     #: usually trained already, and at its rate their logits would take thousands of steps to move.
     fusion_extra_lr_scale: float = 1.0
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
@@ -126,23 +128,24 @@ def export_path(cfg: TrainConfig) -> Path:
 
 def _extra_share_error(cfg: TrainConfig) -> str:
     # One message for the option's three misuses, checked before and after the model is built
-    # (whether the head has soft candidates may come from the --init file).
+    # (whether the head has late candidates may come from the --init file).
     return (
-        f"fusion_extra_lr_scale={cfg.fusion_extra_lr_scale} is the soft candidates' share of the "
-        "fusion head's rate: it needs fusion_only, a head with soft candidates (fusion_base) and a share >= 0"
+        f"fusion_extra_lr_scale={cfg.fusion_extra_lr_scale} is the late candidates' share of the "
+        "fusion head's rate: it needs fusion_only, a head with late candidates (fusion_base, fusion_splat) "
+        "and a share >= 0"
     )
 
 
 def _param_groups(model: STVUN, cfg: TrainConfig) -> list[tuple[list[torch.nn.Parameter], float]]:
     """The optimiser's groups, each with its share of the learning rate: the flow net alone
-    (``flow_only``); the fusion head (``fusion_only``), its extra candidates' convs at
+    (``flow_only``); the fusion head (``fusion_only``), its late candidates' convs at
     ``fusion_extra_lr_scale``; or every trainable weight, in two groups when the flow net gets its
     own share (``flow_lr_scale``)."""
     if cfg.flow_only:
         return [(list(model.pwcnet.parameters()), 1.0)]
     if cfg.fusion_only:
         head = model.fusion
-        extra = [p for m in (head.extra_in, head.extra_out) if m is not None for p in m.parameters()]
+        extra = [p for conv_in, conv_out, _ in head.late for m in (conv_in, conv_out) for p in m.parameters()]
         ids = {id(p) for p in extra}
         rest = [p for p in head.parameters() if id(p) not in ids]
         if not extra and cfg.fusion_extra_lr_scale != 1.0:
@@ -216,9 +219,10 @@ MODEL_OVERRIDES = (
     "fusion_split",
     "fusion_consistency",
     "fusion_base",
+    "fusion_splat",
 )
 #: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
-_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency", "fusion_base")
+_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency", "fusion_base", "fusion_splat")
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
