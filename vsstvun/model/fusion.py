@@ -91,7 +91,7 @@ class FusionHead(nn.Module):
 
     def reset_output(self) -> None:
         """Zero the last convs (the head then returns its candidates' mean weighted by the prior,
-        :meth:`forward`) and the guide and extra input convs (those inputs then change nothing).
+        :meth:`forward`) and the guide and late candidates' convs (those inputs then change nothing).
         Called again by :class:`~vsstvun.model.STVUN` after its network-wide init, which would
         undo it."""
         for layer in (self.out, self.guide, self.extra_in, self.extra_out, self.splat_in, self.splat_out):

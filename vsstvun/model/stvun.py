@@ -80,6 +80,16 @@ def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
 
 
+def _warped_frames(
+    sides: tuple[torch.Tensor, torch.Tensor], t: float | torch.Tensor, split: bool, dtype: torch.dtype
+) -> list[torch.Tensor]:
+    """Two frames warped to t as the warped candidates take them, in ``dtype``: the two sides
+    (``split``), or their linear (1 - t, t) blend whatever ``config.time_blend`` (see
+    :meth:`STVUN.warp_between`)."""
+    frames = list(sides) if split else [(1 - t) * sides[0] + t * sides[1]]
+    return [f.to(dtype) for f in frames]
+
+
 def _upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
     """Bilinear, pixel-centre convention (LR pixel i covers HR pixels s*i .. s*i + s - 1)."""
     return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
@@ -339,6 +349,22 @@ class STVUN(nn.Module):
         up = upsample_aligned if self.config.aligned_base else _upsample
         return tuple(up(f, self.scale) * self.scale for f in (state.f34, state.f43))
 
+    def _centre_sides(
+        self,
+        state: WindowState,
+        following: WindowState,
+        t: float | torch.Tensor,
+        flows: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """X3's and X4's centre frames warped to t, fp32, in the network's range on the padded
+        grid; ``flows``: HR flows (X3 -> X4, X4 -> X3) to warp with instead of this window's LR ones."""
+        if following.centre.shape != state.centre.shape:
+            raise ValueError(
+                f"the two windows differ in size: {tuple(state.centre.shape)} and {tuple(following.centre.shape)}"
+            )
+        flows = self._centre_flows(state) if flows is None else flows
+        return warp_sides(state.centre.float(), following.centre.float(), *flows, t)
+
     def _warped_centres(
         self,
         state: WindowState,
@@ -347,17 +373,9 @@ class STVUN(nn.Module):
         flows: tuple[torch.Tensor, torch.Tensor] | None = None,
         split: bool = False,
     ) -> list[torch.Tensor]:
-        """:meth:`warp_between`'s frame on the padded grid, in the network's range, as one
-        blended frame or (``split``) its two sides, X3's and X4's centre frames warped to t;
-        ``flows``: HR flows (X3 -> X4, X4 -> X3) to warp with instead of this window's LR ones."""
-        if following.centre.shape != state.centre.shape:
-            raise ValueError(
-                f"the two windows differ in size: {tuple(state.centre.shape)} and {tuple(following.centre.shape)}"
-            )
-        centres = (state.centre.float(), following.centre.float())
-        flows = self._centre_flows(state) if flows is None else flows
-        frames = warp_sides(*centres, *flows, t) if split else [warp_to_time(*centres, *flows, t, "linear")]
-        return [f.to(state.centre.dtype) for f in frames]
+        """:meth:`warp_between`'s frame: :meth:`_centre_sides` as one blended frame or
+        (``split``) as its two sides, in the centre frames' dtype."""
+        return _warped_frames(self._centre_sides(state, following, t, flows), t, split, state.centre.dtype)
 
     def uses_pair_flows(self, temporal: str) -> bool:
         """Whether ``temporal``'s in-between frames read :meth:`pair_flows`: callers skip the
@@ -388,10 +406,12 @@ class STVUN(nn.Module):
         warped centre frames and, with ``config.fusion_dis``, those centre frames warped with DIS
         flow between them (the sequential pipeline's frame); with ``config.fusion_split`` each
         warped pair enters as its two sides, and with ``config.fusion_base`` the bilinear bases of
-        X3 and X4 (no residual) warped with the DIS flow join as soft frames to fall back on.
+        X3 and X4 (no residual) warped with the DIS flow join as soft frames to fall back on, and
+        with ``config.fusion_splat`` the centre frames forward-splatted to t along the DIS flows.
         ``dis``: :meth:`pair_flows`, if already computed.
-        Costs what ``"joint"`` costs plus two or four HR warps, the head and (``fusion_dis``,
-        unless given) two DIS flows on the CPU.
+        Costs what ``"joint"`` costs plus two or four HR warps (two more for the soft frames, two
+        more and two splats for the splatted one), the head and (``fusion_dis``, unless given) two
+        DIS flows on the CPU.
         """
         if self.fusion is None:
             raise ValueError("these weights have no fusion head (config.fusion_ch = 0): use temporal 'joint' or 'warp'")
@@ -403,7 +423,8 @@ class STVUN(nn.Module):
         guides: list[torch.Tensor] = []
         if self.config.fusion_dis:
             flows = self.pair_flows(state, following) if dis is None else dis
-            candidates += self._warped_centres(state, following, t, flows, split)
+            dis_sides = self._centre_sides(state, following, t, flows)
+            candidates += _warped_frames(dis_sides, t, split, state.centre.dtype)
             if self.config.fusion_consistency:
                 guides = [e / (1 + e) for e in dis_inconsistency(*flows, t)]
         # The head starts from the warped pairs' own time blend: (1 - t, t) for two sides.
@@ -413,7 +434,7 @@ class STVUN(nn.Module):
             candidates += warp_sides(self.base(state.lr3), self.base(state.lr4), *flows, t)
             prior += [BASE_PRIOR * (1 - t), BASE_PRIOR * t]
         if self.config.fusion_splat:
-            candidates.append(self._splatted(state, following, flows, t))
+            candidates.append(self._splatted(state, following, flows, t, dis_sides))
             prior.append(SPLAT_PRIOR)
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
@@ -421,12 +442,18 @@ class STVUN(nn.Module):
         return self._crop(fused, state, clamp)
 
     def _splatted(
-        self, state: WindowState, following: WindowState, flows: PairFlows, t: float | torch.Tensor
+        self,
+        state: WindowState,
+        following: WindowState,
+        flows: PairFlows,
+        t: float | torch.Tensor,
+        dis_sides: tuple[torch.Tensor, torch.Tensor],
     ) -> torch.Tensor:
         """The two centre frames splatted to t along the DIS flows; the sequential pipeline's
-        backward-warped blend fills the holes. In the network's range, like the other candidates."""
+        backward-warped blend (of ``dis_sides``, the DIS candidates' fp32 sides, not warped
+        again) fills the holes. In the network's range, like the other candidates."""
         c3, c4 = (_from_model_range(c.float()) for c in (state.centre, following.centre))
-        fallback = warp_to_time(c3, c4, *flows, t, "linear")
+        fallback = _from_model_range(_warped_frames(dis_sides, t, False, torch.float32)[0])
         return to_model_range(splat_to_time(c3, c4, *flows, t, fallback))
 
     def between(

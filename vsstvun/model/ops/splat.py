@@ -70,7 +70,7 @@ def splat_to_time(
     ``(1 - t) * f43``, weighted by (1 - t, t) and by how well each pixel matches the other frame;
     ``fallback`` (same shape, e.g. the backward-warped blend) where nothing lands. ``t`` a scalar
     or ``(B, 1, 1, 1)``. ``alpha`` and ``hole``: :data:`SPLAT_ALPHA` and :data:`HOLE`, set apart
-    only by the probe that chose them (``scripts/splat_probe.py``)."""
+    only by the probe that chose them (``scripts/dis_gate_probe.py --splat A --hole H``)."""
     mismatch3 = (x3 - backward_warp(x4, f34)).abs().mean(dim=1, keepdim=True)
     mismatch4 = (x4 - backward_warp(x3, f43)).abs().mean(dim=1, keepdim=True)
     sum3, weight3 = forward_splat(x3, t * f34, (1 - t) * torch.exp(-alpha * mismatch3.float()))
