@@ -468,7 +468,7 @@ def test_bf16_precision_is_close_to_fp32(lite_weights):
     assert bf16.format.id == vs.RGBS
     for n in (0, 1):  # centre, then the in-between frame
         diff = np.abs(planes(bf16.get_frame(n)) - planes(fp32.get_frame(n)))
-        assert 0 < diff.mean() < 5e-3 and diff.max() < 0.1  # bf16 keeps 8 mantissa bits; PSNR: README
+        assert 0 < diff.mean() < 5e-3 and diff.max() < 0.1  # bf16 keeps 8 mantissa bits; PSNR: docs/speed.md
 
 
 def test_flow_refine_changes_only_the_in_between_frames(lite_weights):

@@ -1,6 +1,6 @@
 """The packaged weights load by default and do real work: sharper than bicubic on a photo.
 
-A regression guard for the shipped files (the README's evaluation tables come from
+A regression guard for the shipped files (the evaluation tables of docs/quality.md come from
 ``scripts/eval.sh``); the photo is scikit-image's astronaut, never seen in training.
 """
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The short x4 comparison behind the README's real-source table: x2 time (Tin = 0.5), LR degraded
+# The short x4 comparison behind docs/quality.md's real-source table: x2 time (Tin = 0.5), LR degraded
 # clean / x264 CRF 18 / x264 CRF 28, on the first 25 frames of bikes (unseen live action), the
 # first 33 frames of the held-out cel clip (clip art kept out of training) and Big Buck Bunny
 # frames 100-124 (held out of training). A few minutes per model on two cores, where the full

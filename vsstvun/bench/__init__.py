@@ -3,7 +3,7 @@
 Four modules: ``config`` (what a run measures, the named suites), ``measure`` (the sections:
 cache payoff, limit, filter glue, backends, profile), ``report`` (results as markdown/JSON, the
 machine: clock, memory, load, peak FLOP/s) and ``__main__`` (``python -m vsstvun.bench --help``).
-The numbers feed the README, so every run records its settings.
+The numbers feed docs/speed.md and the README, so every run records its settings.
 """
 
 from typing import TYPE_CHECKING

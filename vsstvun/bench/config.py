@@ -1,4 +1,4 @@
-"""What one benchmark run measures, and the named suites behind the README numbers.
+"""What one benchmark run measures, and the named suites behind the numbers in docs/speed.md.
 
 A run is fully described by a frozen :class:`BenchConfig`, so the JSON report can record
 exactly what produced each number and a suite is just a list of configs.
@@ -105,7 +105,7 @@ class BenchConfig:
 _GPU = BenchConfig(size=(960, 540), preset="full", device="cuda", precision="fp16", warmup=2, repeats=5, frames=8)
 
 SUITES: dict[str, list[BenchConfig]] = {
-    # The README's 2-core numbers, both precisions in one run (same load): 2 repeats of 2 windows.
+    # docs/speed.md's 2-core numbers, both precisions in one run (same load): 2 repeats of 2 windows.
     "cpu": [BenchConfig(precision=precision) for precision in ("bf16", "fp32")],
     "gpu": [
         _GPU.replace(preset=preset, precision=precision)

@@ -81,7 +81,7 @@ def degrade_inputs(hr_inputs: torch.Tensor, scale: int, degradation: Degradation
     """LR input sequence ``(N, 3, h, w)`` in [0, 1] of the HR input frames ``(N, 3, H, W)``.
 
     The paper's blur + decimation; for ``clean`` that float LR is used as it is (the protocol the
-    README's first tables were made with). Any other degradation first rounds it to 8 bits, as a
+    first tables of docs/quality.md were made with). Any other degradation first rounds it to 8 bits, as a
     real source holds it, then degrades the whole sequence at once, so codec artifacts are
     temporally coherent as in a real stream (``seed`` drives the noise).
     """

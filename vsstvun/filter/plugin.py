@@ -108,17 +108,17 @@ def stvun(
         longer holds are kept still.
     :param precision: "auto", "fp32", "bf16" or "fp16" (CUDA) for the encoder, EFST, decoder and fusion head;
         flow, warps and flow-to-time stay fp32. "auto": fp16 on CUDA for RGBH, bf16 on CPUs with
-        native bf16, else fp32 (see :mod:`vsstvun.model.precision` and the README).
+        native bf16, else fp32 (see :mod:`vsstvun.model.precision` and docs/speed.md, "Precision").
     :param flow_refine: window side (odd, LR pixels) of the photometric clean-up that stops the flow
         net's motion bleeding into still background (:mod:`vsstvun.model.ops.flow_refine`); 0 turns
         it off; ``None`` (default) keeps the weights' own (off in every shipped file); 17
-        pays on clean footage with large motion (README, "Flow clean-up").
+        pays on clean footage with large motion (docs/quality.md, "Flow clean-up").
     :param temporal: how in-between frames are made: "joint" (default, the paper's: a decoder pass
         on the warped features of X3 and X4) or "warp" (the space-only frames of X3 and X4, warped
         with the network's flow and blended: no decoder pass, so k output frames per source frame
-        cost one window instead of a window and k - 1 decoder passes (README, "Fast in-between
+        cost one window instead of a window and k - 1 decoder passes (docs/quality.md, "Fast in-between
         frames", for the speed and quality measured), or "fuse" (both, merged per pixel by a
-        learned head: weights trained with one only, such as "lite-real"; README, "Fused
+        learned head: weights trained with one only, such as "lite-real"; docs/quality.md, "Fused
         in-between frames").
 
     Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
@@ -190,7 +190,7 @@ def _check_fuse(net: STVUN) -> None:
     if net.fusion is None:
         raise ValueError(
             "temporal='fuse' needs weights with a fusion head; these have none: use 'joint' or 'warp', "
-            'or weights trained with one (README, "Fused in-between frames")'
+            "or model='lite-real', whose files have one (docs/quality.md, \"Fused in-between frames\")"
         )
     if net.config.fusion_dis and not opencv_available():
         raise ValueError(f"temporal='fuse' with these weights: {OPENCV_HINT}")

@@ -93,7 +93,7 @@ class ModelConfig:
     #: scores candidate motions after the flow net; 0 leaves its flow as it is (the paper). No
     #: weights depend on it: it mends the small flow net's motion bleeding into still regions,
     #: which pays on clean footage with large motion and costs a little on compressed input (the
-    #: README's "Flow clean-up"), so every preset and shipped file leaves it off.
+    #: "Flow clean-up" in docs/quality.md), so every preset and shipped file leaves it off.
     flow_refine: int = 0
     #: Channels of the :class:`~vsstvun.model.fusion.FusionHead` that merges the joint and the
     #: warped in-between frames (``temporal="fuse"``); 0 = no head (the paper, and every file

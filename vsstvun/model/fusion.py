@@ -5,7 +5,7 @@ space-only frames of X3 and X4 (:meth:`~vsstvun.model.STVUN.warp_between`) fail 
 places: the first draws on the two LR frames only (its decoder hardly uses the 7-frame fusion),
 the second carries the fusion but inherits every flow error as a doubled or dragged edge.
 Averaging the joint frame with the sequential pipeline's beat each alone on compressed input
-(the README's temporal ablation), which says their errors are partly independent; this head
+(the temporal ablation in docs/quality.md), which says their errors are partly independent; this head
 learns, per HR pixel, how much to take from each candidate, plus a small correction, from what
 the candidates and the LR frames show. With ``ModelConfig.fusion_dis`` a third candidate is the
 sequential pipeline itself (the two space-only frames warped with DIS flow between them), whose

@@ -6,7 +6,7 @@ sampling positions lose accuracy in 16 bits; see :meth:`vsstvun.model.STVUN.set_
 
 ``"auto"``: on CUDA fp16 when the caller's frames are half already (the filter's RGBH input),
 fp32 otherwise; on the CPU bf16 only where the CPU computes bf16 natively (AVX512-BF16 or AMX)
-*and* :data:`AUTO_CPU_BF16` is set, which the README's precision table decides (bf16 must stay
+*and* :data:`AUTO_CPU_BF16` is set, which the precision table in docs/speed.md decides (bf16 must stay
 within 0.05 dB PSNR-Y of fp32 on the evaluation clips). Without native support bf16 is emulated
 and slower than fp32, so ``"auto"`` never picks it there.
 """
@@ -20,8 +20,8 @@ import torch
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
-#: Whether bf16 is within 0.05 dB PSNR-Y of fp32 on the evaluation clips (README, "Precision").
-#: Measured (stop 18, the README's precision table): on a native-bf16 CPU (Zen 5) bf16 is within
+#: Whether bf16 is within 0.05 dB PSNR-Y of fp32 on the evaluation clips (docs/speed.md, "Precision").
+#: Measured (stop 18, the precision table in docs/speed.md): on a native-bf16 CPU (Zen 5) bf16 is within
 #: 0.001 dB PSNR-Y of fp32 on both evaluation clips and 1.5-1.7x faster, so "auto" takes it there.
 AUTO_CPU_BF16 = True
 

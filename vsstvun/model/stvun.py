@@ -334,9 +334,9 @@ class STVUN(nn.Module):
         warps instead of the decoder's 70 % of a window.
 
         Why it exists: the in-between decoder pass hardly uses the centre pass's 7-frame fusion
-        (the README's flow check), while both centre frames carry it; warping them gives
-        in-between frames as good as :meth:`synthesize`'s at a fraction of the cost (the
-        README's "Fast in-between frames"). The blend is the linear one whatever
+        (the flow check in docs/quality.md), while both centre frames carry it; warping them gives
+        in-between frames as good as :meth:`synthesize`'s at a fraction of the cost (docs/quality.md,
+        "Fast in-between frames"). The blend is the linear one whatever
         ``config.time_blend``: with no decoder to correct it, an equal blend at t = 0.25 would
         be half X4.
         """

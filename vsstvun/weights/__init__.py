@@ -6,7 +6,7 @@ has seen real-source degradations (codec round trips, noise, blur jitter) beside
 clean blur + decimation, and ``lite-clean`` only the clean ones (both at x4 and x2).
 ``lite-real`` (x4 and x2) is ``lite`` trained on degraded windows only: one network could not be
 best at both ends, and this one wins on heavily compressed sources and on drawn (anime-style)
-ones, clean or not, while it loses on clean live action (the README's "Which weights").
+ones, clean or not, while it loses on clean live action (docs/quality.md, "Which weights").
 """
 
 from __future__ import annotations
