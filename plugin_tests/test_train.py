@@ -533,6 +533,14 @@ def test_lr_over_minutes_ends_the_cosine_when_the_slot_does(tmp_path):
     assert _lr_at(timed, 1010, minutes=0.1) == pytest.approx(1e-5)  # iterations ending first still end it
 
 
+def test_a_rate_below_the_cosines_end_is_refused(tmp_path):
+    """--lr under the default --min-lr (2e-5) would make the "decay" climb from lr to min_lr."""
+    assert _lr_at(TrainConfig(tmp_path, stage1_iters=0, lr=1e-5), 1000) > 1e-5  # what it would train with
+    with pytest.raises(ValueError, match="lr=1e-05 is below min_lr=2e-05.*pass --min-lr"):
+        train(_cfg(tmp_path, stage1_iters=0, lr=1e-5), _batches(1))
+    assert not (tmp_path / "last.pt").exists()
+
+
 @pytest.mark.slow  # three training steps and an export
 def test_waiting_for_the_first_batch_is_not_training_time(tmp_path, monkeypatch):
     """The first batch is when the DataLoader starts its workers (a minute on a GPU machine): that

@@ -54,6 +54,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--stage2-iters", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--min-lr", type=float, default=TrainConfig.min_lr, help="stage 2's cosine ends here (<= --lr)")
     p.add_argument("--w-spatial", type=float, default=1.0)
     p.add_argument("--w-frame", type=float, default=1.0)
     p.add_argument("--w-motion", type=float, default=1.0)
@@ -277,6 +278,7 @@ def main() -> None:
         stage2_iters=a.stage2_iters,
         batch_size=a.batch_size,
         lr=a.lr,
+        min_lr=a.min_lr,
         seed=a.seed,
         device=a.device,
         amp=a.amp,

@@ -38,6 +38,7 @@ class TrainConfig:
     stage2_iters: int = 2000
     batch_size: int = 8
     lr: float = 4e-4
+    #: Where stage 2's cosine ends; at most ``lr`` (above it the "decay" would raise the rate).
     min_lr: float = 2e-5
     seed: int = 0
     device: str = "cpu"
@@ -268,6 +269,11 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         )
     if cfg.fusion_extra_lr_scale != 1.0 and (not cfg.fusion_only or cfg.fusion_extra_lr_scale < 0):
         raise ValueError(_extra_share_error(cfg))
+    if cfg.min_lr > cfg.lr:
+        raise ValueError(
+            f"lr={cfg.lr:g} is below min_lr={cfg.min_lr:g}, where stage 2's cosine ends: it would raise "
+            "the rate instead of decaying it; pass --min-lr at or below --lr"
+        )
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
