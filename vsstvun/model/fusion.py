@@ -94,7 +94,8 @@ class FusionHead(nn.Module):
         :meth:`forward`) and the guide and late candidates' convs (those inputs then change nothing).
         Called again by :class:`~vsstvun.model.STVUN` after its network-wide init, which would
         undo it."""
-        for layer in (self.out, self.guide, self.extra_in, self.extra_out, self.splat_in, self.splat_out):
+        late = [conv for conv_in, conv_out, _ in self.late for conv in (conv_in, conv_out)]
+        for layer in [self.out, self.guide, *late]:
             if layer is not None:
                 nn.init.zeros_(layer.weight)
                 nn.init.zeros_(layer.bias)

@@ -25,7 +25,7 @@ from .fusion import FusionHead
 from .ops.dis import dis_flows
 from .ops.flow_refine import refine_flow
 from .ops.splat import splat_to_time
-from .ops.warp import backward_warp, dis_inconsistency, flow_to_time, warp_sides, warp_to_time
+from .ops.warp import backward_warp, blend_sides, dis_inconsistency, flow_to_time, warp_sides, warp_to_time
 from .precision import input_dtype
 from .pwcnet import NVLABS_UNIT, PWCNet
 
@@ -86,7 +86,7 @@ def _warped_frames(
     """Two frames warped to t as the warped candidates take them, in ``dtype``: the two sides
     (``split``), or their linear (1 - t, t) blend whatever ``config.time_blend`` (see
     :meth:`STVUN.warp_between`)."""
-    frames = list(sides) if split else [(1 - t) * sides[0] + t * sides[1]]
+    frames = list(sides) if split else [blend_sides(*sides, t, "linear")]
     return [f.to(dtype) for f in frames]
 
 

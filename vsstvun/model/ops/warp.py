@@ -109,13 +109,17 @@ def warp_to_time(
     ``blend="equal"`` is the paper's (and the authors' network's) average, 1/2 each whatever t;
     ``"linear"`` weighs by distance in time, (1 - t) * X3(p + f_t3) + t * X4(p + f_t4).
     """
+    return blend_sides(*warp_sides(x3, x4, f34, f43, t), t, blend)
+
+
+def blend_sides(at3: torch.Tensor, at4: torch.Tensor, t: float | torch.Tensor, blend: str) -> torch.Tensor:
+    """X3 and X4 already warped to t (:func:`warp_sides`), blended as :func:`warp_to_time` says."""
     if blend == "equal":
         w3, w4 = 0.5, 0.5
     elif blend == "linear":
         w3, w4 = 1 - t, t
     else:
         raise ValueError(f"unknown time blend {blend!r}; choose 'equal' or 'linear'")
-    at3, at4 = warp_sides(x3, x4, f34, f43, t)
     return w3 * at3 + w4 * at4
 
 
