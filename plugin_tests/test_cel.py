@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vsstvun.data import celclip, clipart
-from vsstvun.data.dataset import CelPool, SampleConfig, build_training_set
+from vsstvun.data.dataset import CelPool, SampleConfig, build_training_set, render_window, window_times
 from vsstvun.data.synthetic import Motion, MotionRange, SyntheticScene
 
 needs_rsvg = pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="needs rsvg-convert (librsvg2-bin)")
@@ -126,6 +126,25 @@ def test_cel_samples_and_training_source(tmp_path: Path) -> None:
     assert len(cel_pool.cels) == len(clipart.cached_layers(tmp_path / "cels")) and ds.weights.tolist() == [0.5, 0.5]
     assert max(max(c.shape[:2]) for c in cel_pool.cels) <= cfg.side
     assert ds[0]["lr"].shape == (8, 3, 8, 8)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_cel_windows_step_whole_animation_frames(stride: int) -> None:
+    """At ``cel_strides`` s the inputs are s animation frames apart, on integer times (where
+    held drawings change) around the scene's centre, and the in-between frame at t lies t of
+    the way: a 3 px/frame pan moves 3 s px from X3 to X4 and 3 s t px to the target."""
+    times = window_times(stride)
+    assert times == [times[0] + stride * k for k in range(8)] and all(t == int(t) for t in times)
+    assert abs((times[3] + times[4]) / 2 - 3.5) <= 0.5
+    flat = np.tile(np.arange(400, dtype=np.uint8)[None, :, None] % 251, (300, 1, 3))
+    camera = Motion(velocity=(3.0, 0.0))
+    scene = SyntheticScene(np.random.default_rng(0), flat, [], (24, 64), MotionRange(), camera=camera, half_span=12)
+    frames, ts = render_window(scene, np.random.default_rng(1), 1, stride)
+    shift = 3 * stride
+    assert np.abs(frames[4, :, :-shift].astype(int) - frames[3, :, shift:]).max() <= 1
+    assert np.array_equal(frames[8], scene.render(times[3] + stride * float(ts[0])))
+    with pytest.raises(ValueError, match="cel_strides"):
+        SampleConfig(cel_strides=(0,))
 
 
 def test_held_out_clip_is_deterministic(tmp_path: Path) -> None:

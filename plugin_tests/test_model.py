@@ -502,6 +502,8 @@ def test_fusion_head_weights_are_saved_and_required(tmp_path):
         dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_base=True)
     with pytest.raises(ValueError, match="fusion_splat splats along the DIS flows"):
         dataclasses.replace(preset_config("lite"), fusion_ch=8, fusion_splat=True)
+    with pytest.raises(ValueError, match="fusion_still is a candidate of the fusion head"):
+        dataclasses.replace(preset_config("lite"), fusion_still=True)
 
 
 def test_fusion_dis_adds_the_sequential_frame_as_a_third_candidate():
@@ -614,6 +616,31 @@ def test_fusion_base_loads_a_head_without_it_and_can_fall_back_on_the_soft_frame
         )
 
 
+def _late_group_extremes(shape: dict, trained: str, group: str, t: float) -> tuple:
+    """A head of ``shape`` (its ``trained`` logit conv randomised) loaded into one that also has
+    the late ``group`` (``fusion_<group>``): only the group's convs are missing, and with their
+    logits pushed down the new head computes the old frame. Returns the new net with the group's
+    logits pushed up and the correction off (the frame is then the group's candidates alone, by
+    their prior), and the paired windows to check that frame on."""
+    old = build_model("lite", 2, **shape).eval()
+    torch.nn.init.normal_(old.fusion.out.weight, std=0.05)
+    torch.nn.init.normal_(getattr(old.fusion, f"{trained}_out").weight, std=0.05)
+    new = build_model("lite", 2, **shape, **{f"fusion_{group}": True}).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert sorted(missing) == [f"fusion.{group}_{io}.{p}" for io in ("in", "out") for p in ("bias", "weight")]
+    assert not unexpected
+    state, following, pair = _paired_windows(new)
+    logits = getattr(new.fusion, f"{group}_out").bias
+    with torch.inference_mode():
+        before = old.fuse_between(state, following, t, clamp=False, dis=pair)
+        logits.fill_(-50.0)
+        torch.testing.assert_close(new.fuse_between(state, following, t, clamp=False, dis=pair), before)
+        logits.fill_(50.0)
+        new.fusion.out.weight[new.fusion.candidates * new.scale**2 :] = 0  # no correction
+        new.fusion.out.bias[new.fusion.candidates * new.scale**2 :] = 0
+    return new, state, following, pair
+
+
 def test_fusion_splat_loads_a_head_without_it_and_can_take_the_splatted_frame():
     """A head with soft candidates loads whole into one that also has the splatted candidate
     (its convs are new, zero-started). Its logit pushed down, the head computes the old frame;
@@ -625,26 +652,29 @@ def test_fusion_splat_loads_a_head_without_it_and_can_take_the_splatted_frame():
 
     torch.manual_seed(7)
     shape = dict(fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_base=True)
-    old = build_model("lite", 2, **shape).eval()
-    torch.nn.init.normal_(old.fusion.out.weight, std=0.05)
-    torch.nn.init.normal_(old.fusion.extra_out.weight, std=0.05)
-    new = build_model("lite", 2, **shape, fusion_splat=True).eval()
-    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
-    assert sorted(missing) == [f"fusion.splat_{io}.{p}" for io in ("in", "out") for p in ("bias", "weight")]
-    assert not unexpected
     t = 0.5
-    state, following, pair = _paired_windows(new)
+    new, state, following, pair = _late_group_extremes(shape, "extra", "splat", t)
     with torch.inference_mode():
-        before = old.fuse_between(state, following, t, clamp=False, dis=pair)
-        new.fusion.splat_out.bias.fill_(-50.0)
-        torch.testing.assert_close(new.fuse_between(state, following, t, clamp=False, dis=pair), before)
-        new.fusion.splat_out.bias.fill_(50.0)
-        new.fusion.out.weight[new.fusion.candidates * new.scale**2 :] = 0  # no correction
-        new.fusion.out.bias[new.fusion.candidates * new.scale**2 :] = 0
         c3, c4 = (_from_model_range(c) for c in (state.centre, following.centre))
         splatted = to_model_range(splat_to_time(c3, c4, *pair, t, warp_to_time(c3, c4, *pair, t, "linear")))
         torch.testing.assert_close(
             new.fuse_between(state, following, t, clamp=False, dis=pair), new._crop(splatted, state, False)
+        )
+
+
+def test_fusion_still_loads_a_head_without_it_and_can_hold_the_unwarped_frames():
+    """A head with the splatted candidate loads whole into one that also has the unwarped pair
+    (its convs are new, zero-started). Its logits pushed down, the head computes the old frame;
+    pushed up (and the correction off), it cross-fades the two centre frames where they stand,
+    (1 - t, t), with no warp: a drawing held on twos stays where one side shows it."""
+    torch.manual_seed(8)
+    shape = dict(fusion_ch=8, fusion_dis=True, fusion_split=True, fusion_base=True, fusion_splat=True)
+    t = 0.25
+    new, state, following, pair = _late_group_extremes(shape, "splat", "still", t)
+    with torch.inference_mode():
+        held = (1 - t) * state.centre + t * following.centre
+        torch.testing.assert_close(
+            new.fuse_between(state, following, t, clamp=False, dis=pair), new._crop(held, state, False)
         )
 
 

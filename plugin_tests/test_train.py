@@ -277,8 +277,8 @@ def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
 
 @pytest.mark.slow
 def test_fusion_extra_lr_scale_speeds_up_the_late_candidates_alone(tmp_path):
-    """``fusion_only`` on a head with late candidates (``fusion_base``, ``fusion_splat``): their
-    four convs form an optimiser group of their own at ``fusion_extra_lr_scale`` times the rate,
+    """``fusion_only`` on a head with late candidates (``fusion_base``, ``fusion_splat``,
+    ``fusion_still``): their six convs form an optimiser group of their own at ``fusion_extra_lr_scale`` times the rate,
     trained on minus each frame's PSNR (``fusion_psnr``); the rest of the head keeps the base rate."""
     init = save_checkpoint(build_model("lite", 4, fusion_ch=8, fusion_dis=True), tmp_path / "init.safetensors")
     cfg = _cfg(
@@ -292,6 +292,7 @@ def test_fusion_extra_lr_scale_speeds_up_the_late_candidates_alone(tmp_path):
         fusion_dis=True,
         fusion_base=True,
         fusion_splat=True,
+        fusion_still=True,
         fusion_only=True,
         fusion_psnr=True,
         fusion_extra_lr_scale=10.0,
@@ -299,9 +300,9 @@ def test_fusion_extra_lr_scale_speeds_up_the_late_candidates_alone(tmp_path):
     out = load_checkpoint(train(cfg, _batches(2)))
     groups = torch.load(tmp_path / "run" / "last.pt", weights_only=True)["optim"]["param_groups"]
     assert [g["lr"] for g in groups] == [pytest.approx(1e-3), pytest.approx(1e-2)]
-    assert len(groups[1]["params"]) == 8  # weight and bias of two convs per late group
-    assert out.config.fusion_base and out.config.fusion_splat
-    for conv in (out.fusion.extra_out, out.fusion.splat_out):
+    assert len(groups[1]["params"]) == 12  # weight and bias of two convs per late group
+    assert out.config.fusion_base and out.config.fusion_splat and out.config.fusion_still
+    for conv in (out.fusion.extra_out, out.fusion.splat_out, out.fusion.still_out):
         assert conv.weight.abs().max() > 1e-3  # left its zero start
     assert _log(tmp_path / "run")[-2]["L_F"] < 0  # minus a PSNR in dB
     # A share the run cannot honour fails by name: a negative one, one without fusion_only, one
@@ -422,6 +423,7 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
         "fusion_consistency": False,
         "fusion_base": False,
         "fusion_splat": False,
+        "fusion_still": False,
     }
     assert model_overrides(_cfg(tmp_path), saved) == kept
     assert model_overrides(_cfg(tmp_path, align_centre=False), saved)["align_centre"] is False
@@ -436,7 +438,13 @@ def test_model_overrides_given_or_kept_from_the_resumed_run(tmp_path):
     # The head's width and inputs shape its weights: a resume that changes them is refused by name.
     assert model_overrides(_cfg(tmp_path, fusion_ch=8, fusion_dis=True), fused)["fusion_ch"] == 8
     shaping = dict(
-        fusion_split=True, fusion_ch=16, fusion_dis=False, fusion_consistency=True, fusion_base=True, fusion_splat=True
+        fusion_split=True,
+        fusion_ch=16,
+        fusion_dis=False,
+        fusion_consistency=True,
+        fusion_base=True,
+        fusion_splat=True,
+        fusion_still=True,
     )
     for changed in ({k: v} for k, v in shaping.items()):
         with pytest.raises(ValueError, match=f"started with {next(iter(changed))}="):

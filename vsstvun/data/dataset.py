@@ -18,7 +18,10 @@ Where the frames come from:
 * stills: a fresh :class:`~vsstvun.data.synthetic.SyntheticScene` per sample, rendered at
   integer times and at K uniformly random t, so any Tin is supervised.
 * clip art (``cel:FOLDER``): the same for cartoon scenes (:mod:`vsstvun.data.cel`), drawings of
-  the training side of the clip-art split over painted backgrounds or the stills.
+  the training side of the clip-art split over painted backgrounds or the stills, at one of
+  ``cel_strides`` animation frames between inputs: at 1 a drawing held on twos changes at most
+  once per pair and the in-between frame shows X3's drawing; at 2 (a cartoon decimated to half
+  its rate, as the evaluation's cel rows are) it may show either side's.
 
 LR frames are made per sample by :func:`~vsstvun.data.degrade.degrade` *after* the spatial
 augmentation: flipping an LR image is not the LR of the flipped HR image (decimation keeps pixel
@@ -48,7 +51,7 @@ from .cel import cel_scene
 from .codec import RealSources, apply_degradation, to_uint8
 from .degrade import degrade, kernel_params, margin
 from .shots import CUT_THRESHOLD, shot_ids
-from .synthetic import MotionRange, SyntheticScene
+from .synthetic import CENTRE_TIME, MotionRange, SyntheticScene
 from .video import IMAGE_SUFFIXES, list_images, read_image, read_video
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ class SampleConfig:
     num_targets: int = 1
     #: Video frame steps between consecutive inputs; a step d offers d - 1 target times.
     strides: tuple[int, ...] = (2, 4)
+    #: Animation frames between consecutive inputs of a cel window (see the module doc).
+    cel_strides: tuple[int, ...] = (1,)
     #: Random dihedral transform (flips, 90/180/270 rotations) and time reversal.
     augment: bool = True
     motion: MotionRange = field(default_factory=MotionRange)
@@ -81,6 +86,8 @@ class SampleConfig:
             raise ValueError(f"patch {self.patch} is not a multiple of scale {self.scale}")
         if self.num_targets < 1:
             raise ValueError("num_targets must be at least 1")
+        if not self.cel_strides or min(self.cel_strides) < 1:
+            raise ValueError(f"cel_strides must be positive frame steps, got {self.cel_strides}")
 
     @property
     def side(self) -> int:
@@ -133,10 +140,21 @@ class VideoClip:
         return self.frames[index, y : y + side, x : x + side], (steps / d).astype(np.float32)
 
 
-def render_window(scene: SyntheticScene, rng: np.random.Generator, num_targets: int) -> tuple[np.ndarray, np.ndarray]:
-    """A scene's frames X0..X7 and ``num_targets`` random in-between times after X3 (ascending)."""
+def window_times(stride: int) -> list[float]:
+    """Scene times of X0..X7 ``stride`` apart, integers (a held drawing changes at integer times)
+    centred on the scene's centre time as closely as they can be."""
+    first = round(CENTRE_TIME - stride * CENTRE_TIME)
+    return [float(first + stride * k) for k in range(WINDOW)]
+
+
+def render_window(
+    scene: SyntheticScene, rng: np.random.Generator, num_targets: int, stride: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """A scene's frames X0..X7 (``stride`` scene time apart) and ``num_targets`` random in-between
+    times after X3 (ascending, as fractions of the step)."""
     ts = np.sort(rng.uniform(0.01, 0.99, num_targets)).astype(np.float32)
-    return scene.render_many([*range(WINDOW), *(CENTRE + ts)]), ts
+    times = window_times(stride)
+    return scene.render_many([*times, *(times[CENTRE] + stride * ts)]), ts
 
 
 class StillPool:
@@ -167,8 +185,11 @@ class CelPool:
         self.cels, self.photos, self.cfg = list(cels), list(photos), cfg
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        scene = cel_scene(rng, self.cels, self.photos, (self.cfg.side, self.cfg.side))
-        return render_window(scene, rng, self.cfg.num_targets)
+        strides = self.cfg.cel_strides
+        stride = strides[int(rng.integers(len(strides)))] if len(strides) > 1 else strides[0]
+        span = max(abs(t - CENTRE_TIME) for t in window_times(stride))
+        scene = cel_scene(rng, self.cels, self.photos, (self.cfg.side, self.cfg.side), half_span=span)
+        return render_window(scene, rng, self.cfg.num_targets, stride)
 
 
 def dihedral(frames: np.ndarray, quarter_turns: int, flip: bool) -> np.ndarray:

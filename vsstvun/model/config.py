@@ -124,6 +124,12 @@ class ModelConfig:
     #: at motion boundaries where backward warping does. Through convs of its own, so a head
     #: trained without it loads whole. Needs ``fusion_dis``.
     fusion_splat: bool = False
+    #: Give the fusion head X3's and X4's space-only frames *unwarped* too, through convs of their
+    #: own (a head trained without them loads whole). A drawing held on twos or threes does not
+    #: move between its frames, it jumps: every warp puts it half-way, where it never is, while
+    #: the two unwarped frames blended (1 - t, t) hold it where it is on one side or the other,
+    #: ghosted at worst. Needs ``fusion_ch``.
+    fusion_still: bool = False
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -145,6 +151,8 @@ class ModelConfig:
             raise ValueError("fusion_base warps with the DIS flows of the fusion head: it needs fusion_dis")
         if self.fusion_splat and not self.fusion_dis:
             raise ValueError("fusion_splat splats along the DIS flows of the fusion head: it needs fusion_dis")
+        if self.fusion_still and not self.fusion_ch:
+            raise ValueError("fusion_still is a candidate of the fusion head: it needs fusion_ch > 0")
 
     @property
     def fusion_candidates(self) -> int:

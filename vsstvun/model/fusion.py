@@ -34,6 +34,11 @@ its own: the two space-only frames *forward*-splatted to t along the DIS flows
 (:func:`~vsstvun.model.ops.splat.splat_to_time`). Backward warping guesses the flow from time t
 and drags moving edges at motion boundaries; splatting needs no guess, which is where fast
 motion over a still background loses most.
+
+With ``ModelConfig.fusion_still`` a last late group joins: X3's and X4's space-only frames as they
+are, unwarped. Cartoons hold drawings on twos and threes, so between two frames a drawing jumps
+rather than moves, and every warped candidate puts it half-way, where it never is; the unwarped
+pair blended holds it on one side or the other.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class FusionHead(nn.Module):
         guides: int = 0,
         extra: int = 0,
         splat: int = 0,
+        still: int = 0,
     ) -> None:
         super().__init__()
         self.scale = scale
@@ -67,6 +73,7 @@ class FusionHead(nn.Module):
         self.guides = guides
         self.extra = extra
         self.splat = splat
+        self.still = still
         s2 = scale * scale
         # the candidates (3 s^2 each), X3 and X4 warped to t (3 each), decoded features, t
         cin = 3 * candidates * s2 + 6 + enc_ch + 1
@@ -78,15 +85,20 @@ class FusionHead(nn.Module):
         self.out = plain_conv(channels, (candidates + 3) * s2)
         # Late candidates, each group with an input conv (beside the guides') and a logit conv of
         # its own, so a head trained before a group existed loads whole: the soft bases
-        # (``extra``), then the splatted frame (``splat``).
+        # (``extra``), the splatted frame (``splat``), then the unwarped frames (``still``).
         self.extra_in, self.extra_out = _late_convs(extra, s2, channels)
         self.splat_in, self.splat_out = _late_convs(splat, s2, channels)
+        self.still_in, self.still_out = _late_convs(still, s2, channels)
         self.reset_output()
 
     @property
     def late(self) -> list[tuple[nn.Conv2d, nn.Conv2d, int]]:
         """The late candidate groups this head has, in candidate order: (input conv, logit conv, frames)."""
-        groups = [(self.extra_in, self.extra_out, self.extra), (self.splat_in, self.splat_out, self.splat)]
+        groups = [
+            (self.extra_in, self.extra_out, self.extra),
+            (self.splat_in, self.splat_out, self.splat),
+            (self.still_in, self.still_out, self.still),
+        ]
         return [(i, o, n) for i, o, n in groups if i is not None and o is not None]
 
     def reset_output(self) -> None:
@@ -115,9 +127,9 @@ class FusionHead(nn.Module):
         ``prior``: positive weights per candidate (scalars or ``(B, 1, 1, 1)``) that the head's
         softmax starts from, e.g. the (1 - t, t) of two warped sides; None weighs them equally.
         ``guides``: the HR maps ``(B, 1, sH, sW)`` a head built with ``guides`` takes. A head
-        built with ``extra`` and ``splat`` takes that many more candidates (and priors) after the
-        others, in that order."""
-        total = self.candidates + self.extra + self.splat
+        built with ``extra``, ``splat`` and ``still`` takes that many more candidates (and priors)
+        after the others, in that order."""
+        total = self.candidates + self.extra + self.splat + self.still
         if len(candidates) != total:
             raise ValueError(f"the fusion head takes {total} candidate frames, got {len(candidates)}")
         if len(guides) != self.guides:

@@ -114,6 +114,9 @@ BASE_PRIOR = 0.05
 #: Its starting weight for the ``fusion_splat`` candidate, the same as the joint frame's: the
 #: splatted frame is as sharp as the others and right where they drag edges.
 SPLAT_PRIOR = 1.0
+#: Its starting weight for the ``fusion_still`` pair, like the soft bases': a head trained
+#: without them starts close to where it was.
+STILL_PRIOR = BASE_PRIOR
 
 #: :meth:`STVUN.pair_flows`: DIS flows between two windows' HR centre frames (X3 -> X4, X4 -> X3).
 PairFlows = tuple[torch.Tensor, torch.Tensor]
@@ -141,6 +144,7 @@ class STVUN(nn.Module):
                 guides=2 * config.fusion_consistency,
                 extra=2 * config.fusion_base,
                 splat=int(config.fusion_splat),
+                still=2 * config.fusion_still,
             )
             if config.fusion_ch
             else None
@@ -407,7 +411,8 @@ class STVUN(nn.Module):
         flow between them (the sequential pipeline's frame); with ``config.fusion_split`` each
         warped pair enters as its two sides, and with ``config.fusion_base`` the bilinear bases of
         X3 and X4 (no residual) warped with the DIS flow join as soft frames to fall back on, and
-        with ``config.fusion_splat`` the centre frames forward-splatted to t along the DIS flows.
+        with ``config.fusion_splat`` the centre frames forward-splatted to t along the DIS flows,
+        and with ``config.fusion_still`` the two centre frames unwarped.
         ``dis``: :meth:`pair_flows`, if already computed.
         Costs what ``"joint"`` costs plus two or four HR warps (two more for the soft frames, two
         more and two splats for the splatted one), the head and (``fusion_dis``, unless given) two
@@ -436,6 +441,9 @@ class STVUN(nn.Module):
         if self.config.fusion_splat:
             candidates.append(self._splatted(state, following, flows, t, dis_sides))
             prior.append(SPLAT_PRIOR)
+        if self.config.fusion_still:
+            candidates += [state.centre, following.centre]
+            prior += [STILL_PRIOR * (1 - t), STILL_PRIOR * t]
         f_t3, f_t4 = flow_to_time(state.f34, state.f43, t)
         lr3, lr4 = backward_warp(state.lr3, f_t3), backward_warp(state.lr4, f_t4)
         fused = self.fusion([c.float() for c in candidates], lr3, lr4, decoded, t, prior, guides)

@@ -79,6 +79,14 @@ def _args() -> argparse.Namespace:
         help="video frame steps between inputs (larger: faster motion)",
     )
     p.add_argument(
+        "--cel-strides",
+        type=int,
+        nargs="+",
+        default=list(SampleConfig.cel_strides),
+        help="animation frames between the inputs of cel scenes (2: a cartoon at half its rate, so a"
+        " held drawing's in-between frame may show either side's drawing)",
+    )
+    p.add_argument(
         "--motion-scale",
         type=float,
         default=1.0,
@@ -197,6 +205,12 @@ def _args() -> argparse.Namespace:
         help="give the fusion head the centre frames forward-splatted to t along the DIS flows (needs --fusion-dis)",
     )
     p.add_argument(
+        "--fusion-still",
+        action="store_true",
+        default=None,
+        help="give the fusion head the centre frames of X3 and X4 unwarped, for drawings held on twos and threes",
+    )
+    p.add_argument(
         "--fusion-only",
         action="store_true",
         help="train only the fusion head on the fused in-between frames "
@@ -211,7 +225,8 @@ def _args() -> argparse.Namespace:
         "--fusion-extra-lr-scale",
         type=float,
         default=1.0,
-        help="with --fusion-only: the late candidates' convs' (--fusion-base, --fusion-splat) learning rate"
+        help="with --fusion-only: the late candidates' convs' (--fusion-base, --fusion-splat, --fusion-still)"
+        " learning rate"
         " as a share of --lr",
     )
     p.add_argument(
@@ -238,6 +253,7 @@ def main() -> None:
         patch=a.patch,
         num_targets=a.targets,
         strides=tuple(a.strides),
+        cel_strides=tuple(a.cel_strides),
         motion=MotionRange().faster(a.motion_scale).fewest_sprites(a.min_sprites),
         real=RealSources(clean=1 - a.real, crf=tuple(a.crf), codecs=tuple(a.codecs)) if a.real else None,
     )
@@ -301,6 +317,7 @@ def main() -> None:
         fusion_consistency=a.fusion_consistency,
         fusion_base=a.fusion_base,
         fusion_splat=a.fusion_splat,
+        fusion_still=a.fusion_still,
         fusion_only=a.fusion_only,
         fusion_psnr=a.fusion_psnr,
         fusion_extra_lr_scale=a.fusion_extra_lr_scale,
@@ -309,6 +326,7 @@ def main() -> None:
             "patch": a.patch,
             "targets": a.targets,
             "strides": a.strides,
+            "cel_strides": a.cel_strides,
             "motion_scale": a.motion_scale,
             "min_sprites": a.min_sprites,
             "synthetic_fraction": a.synthetic_fraction,

@@ -91,6 +91,8 @@ class TrainConfig:
     fusion_base: bool | None = None
     #: Override ``ModelConfig.fusion_splat`` (the head's splatted candidate), like ``fusion_ch``.
     fusion_splat: bool | None = None
+    #: Override ``ModelConfig.fusion_still`` (the head's unwarped centre frames), like ``fusion_ch``.
+    fusion_still: bool | None = None
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
@@ -98,8 +100,9 @@ class TrainConfig:
     #: (:func:`~vsstvun.train.losses.frame_psnr_loss`, what the evaluation scores) instead of L1.
     fusion_psnr: bool = False
     #: With ``fusion_only``: the learning rate of the head's late candidates' convs
-    #: (``ModelConfig.fusion_base``, ``fusion_splat``) as a share of ``lr``. They start at zero beside a head that is
-    #: usually trained already, and at its rate their logits would take thousands of steps to move.
+    #: (``ModelConfig.fusion_base``, ``fusion_splat``, ``fusion_still``) as a share of ``lr``. They
+    #: start at zero beside a head that is usually trained already, and at its rate their logits
+    #: would take thousands of steps to move.
     fusion_extra_lr_scale: float = 1.0
     #: What the batches were drawn from (sources, patch, strides, motion...): not used by the
     #: loop, only written to ``config.json`` so that a run's record is complete.
@@ -132,7 +135,8 @@ def _extra_share_error(cfg: TrainConfig) -> str:
     # (whether the head has late candidates may come from the --init file).
     return (
         f"fusion_extra_lr_scale={cfg.fusion_extra_lr_scale} is the late candidates' share of the "
-        "fusion head's rate: it needs fusion_only, a head with late candidates (fusion_base, fusion_splat) "
+        "fusion head's rate: it needs fusion_only, a head with late candidates (fusion_base, fusion_splat, "
+        "fusion_still) "
         "and a share >= 0"
     )
 
@@ -221,9 +225,10 @@ MODEL_OVERRIDES = (
     "fusion_consistency",
     "fusion_base",
     "fusion_splat",
+    "fusion_still",
 )
 #: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
-_SHAPING = ("fusion_ch", "fusion_dis", "fusion_split", "fusion_consistency", "fusion_base", "fusion_splat")
+_SHAPING = tuple(k for k in MODEL_OVERRIDES if k.startswith("fusion_"))
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:

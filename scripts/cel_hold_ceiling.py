@@ -1,0 +1,64 @@
+"""How far can motion carry the cel clip's in-between frames? Candidates from *perfect* centres.
+
+The held-out cel clip's in-between rows stay near the sequential pipeline although its centre
+frames beat bicubic by 2.4 dB. This scores in-between frames made from the ground-truth HR
+neighbours themselves (so space costs nothing and only the temporal choice differs), with the
+evaluation's protocol (every ``k``-th frame in, PSNR-Y, 4 px crop):
+
+* ``blend``: the unwarped (1 - t, t) cross-fade, what a drawing held on twos or threes needs
+  (between two inputs it jumps, it does not move; which side shows it is a coin toss at k = 2);
+* ``dis``: DIS flow interpolation, as the sequential pipeline and bicubic+DIS make it;
+* ``mean``: the two averaged, a fixed hedge between the two beliefs;
+* ``oracle``: per pixel the best of the three (an upper bound no method reaches).
+
+If ``dis`` on perfect neighbours is hardly above what the model's fused frames score, the cel
+rows are limited by motion, not by the picture: the lever is a held-drawing candidate
+(``ModelConfig.fusion_still``), not a sharper one.
+
+Usage: python scripts/cel_hold_ceiling.py [FOLDER]   (default: ~/.cache/vsstvun/celclip)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vsstvun.eval.methods import DisInterpolation
+from vsstvun.eval.metrics import psnr_y
+
+
+def _score(frame: np.ndarray, truth: np.ndarray) -> float:
+    chw = (np.clip(x, 0, 1).transpose(2, 0, 1) for x in (frame, truth))
+    return float(psnr_y(*chw, crop=4))
+
+
+def main() -> None:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.home() / ".cache/vsstvun/celclip"
+    hr = [
+        cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+        for f in sorted(folder.glob("*.png"))
+    ]
+    if not hr:
+        raise SystemExit(f"no PNG frames in {folder} (python -m vsstvun.data.celclip --out {folder})")
+    print("| k | blend | dis | mean | oracle |\n|---|---|---|---|---|")
+    for k in (2, 4):
+        scores: dict[str, list[float]] = {}
+        for a in range(0, len(hr) - k, k):
+            dis = DisInterpolation.between(hr[a], hr[a + k])
+            for j in range(1, k):
+                t, truth = j / k, hr[a + j]
+                c = {"blend": (1 - t) * hr[a] + t * hr[a + k], "dis": dis.at(t)}
+                c["mean"] = (c["blend"] + c["dis"]) / 2
+                stack = np.stack(list(c.values()))
+                best = ((stack - truth) ** 2).sum(-1).argmin(0)
+                c["oracle"] = np.take_along_axis(stack, best[None, ..., None], 0)[0]
+                for name, frame in c.items():
+                    scores.setdefault(name, []).append(_score(frame, truth))
+        print(f"| {k} | " + " | ".join(f"{np.mean(v):.2f}" for v in scores.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()

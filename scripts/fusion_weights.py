@@ -1,0 +1,72 @@
+"""Which candidates does a fusion head take? Its mean softmax weight per candidate on a clip.
+
+A late candidate group (``fusion_base``, ``fusion_splat``, ``fusion_still``) starts at a small
+prior; whether training made the head use it shows here before any evaluation does. On a folder
+of frames (default: the held-out cel clip), for three pairs ``k`` frames apart in the middle of
+the clip, at t = 1/2: the head's weight per candidate, over all pixels and over those where the
+two ground-truth frames differ (where something moves).
+
+Usage: python scripts/fusion_weights.py WEIGHTS [FOLDER] [--k 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from vsstvun.data.degrade import degrade
+from vsstvun.model import fusion
+from vsstvun.model.checkpoint import load_checkpoint
+
+
+def candidate_names(config) -> list[str]:
+    """The head's candidates in :meth:`~vsstvun.model.STVUN.fuse_between`'s order."""
+    pair = ["3", "4"] if config.fusion_split else [""]
+    names = ["joint"] + [f"net{p}" for p in pair] + ([f"dis{p}" for p in pair] if config.fusion_dis else [])
+    names += ["base3", "base4"] * config.fusion_base + ["splat"] * config.fusion_splat
+    return names + ["still3", "still4"] * config.fusion_still
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("weights", type=Path)
+    p.add_argument("folder", type=Path, nargs="?", default=Path.home() / ".cache/vsstvun/celclip")
+    p.add_argument("--k", type=int, default=2, help="frames between the pair's inputs")
+    a = p.parse_args()
+    net = load_checkpoint(a.weights).eval()
+    files = sorted(a.folder.glob("*.png"))
+    hr = torch.stack(
+        [torch.from_numpy(cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)).permute(2, 0, 1) for f in files]
+    ).float()
+    hr /= 255
+    captured: list[torch.Tensor] = []
+    softmax = fusion.torch.softmax
+
+    def capture(x: torch.Tensor, dim: int) -> torch.Tensor:
+        captured.append(softmax(x, dim=dim))
+        return captured[-1]
+
+    fusion.torch.softmax = capture
+    names = candidate_names(net.config)
+    everywhere, moving = np.zeros(len(names)), np.zeros(len(names))
+    middle = len(files) // 2
+    firsts = [middle - a.k * 5, middle, middle + a.k * 5]
+    for first in firsts:
+        lr = degrade(hr[[first + a.k * (i - 3) for i in range(8)]], net.scale)
+        with torch.inference_mode():
+            net.fuse_between(net.encode_window(lr[None, :7]), net.encode_window(lr[None, 1:8]), 0.5)
+        w = captured[-1][0, :, 0, : hr.shape[2], : hr.shape[3]].numpy()
+        changed = (hr[first] - hr[first + a.k]).abs().sum(0).numpy() > 0.1
+        everywhere += w.mean((1, 2)) / len(firsts)
+        moving += w[:, changed].mean(1) / len(firsts)
+    print("| candidate | all pixels | where it moves |\n|---|---|---|")
+    for name, x, y in zip(names, everywhere, moving, strict=True):
+        print(f"| {name} | {x:.3f} | {y:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
