@@ -142,7 +142,7 @@ def test_cel_windows_step_whole_animation_frames(stride: int) -> None:
     frames, ts = render_window(scene, np.random.default_rng(1), 1, stride)
     shift = 3 * stride
     assert np.abs(frames[4, :, :-shift].astype(int) - frames[3, :, shift:]).max() <= 1
-    assert np.array_equal(frames[8], scene.render(times[3] + stride * float(ts[0])))
+    assert np.array_equal(frames[8], scene.render(float((times[3] + stride * ts)[0])))
     with pytest.raises(ValueError, match="cel_strides"):
         SampleConfig(cel_strides=(0,))
 

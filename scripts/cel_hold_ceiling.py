@@ -3,13 +3,14 @@
 The held-out cel clip's in-between rows stay near the sequential pipeline although its centre
 frames beat bicubic by 2.4 dB. This scores in-between frames made from the ground-truth HR
 neighbours themselves (so space costs nothing and only the temporal choice differs), with the
-evaluation's protocol (every ``k``-th frame in, PSNR-Y, 4 px crop):
+evaluation's protocol (every ``k``-th frame in, frames rounded to 8 bits, PSNR-Y, 4 px crop):
 
 * ``blend``: the unwarped (1 - t, t) cross-fade, what a drawing held on twos or threes needs
   (between two inputs it jumps, it does not move; which side shows it is a coin toss at k = 2);
 * ``dis``: DIS flow interpolation, as the sequential pipeline and bicubic+DIS make it;
 * ``mean``: the two averaged, a fixed hedge between the two beliefs;
-* ``oracle``: per pixel the best of the three (an upper bound no method reaches).
+* ``best``: per pixel the one of the three nearest the truth (an unreachable reference: it
+  needs the truth to choose).
 
 If ``dis`` on perfect neighbours is hardly above what the model's fused frames score, the cel
 rows are limited by motion, not by the picture: the lever is a held-drawing candidate
@@ -31,7 +32,7 @@ from vsstvun.eval.metrics import psnr_y
 
 
 def _score(frame: np.ndarray, truth: np.ndarray) -> float:
-    chw = (np.clip(x, 0, 1).transpose(2, 0, 1) for x in (frame, truth))
+    chw = (np.round(np.clip(x, 0, 1) * 255).transpose(2, 0, 1) / 255 for x in (frame, truth))
     return float(psnr_y(*chw, crop=4))
 
 
@@ -43,7 +44,7 @@ def main() -> None:
     ]
     if not hr:
         raise SystemExit(f"no PNG frames in {folder} (python -m vsstvun.data.celclip --out {folder})")
-    print("| k | blend | dis | mean | oracle |\n|---|---|---|---|---|")
+    print("| k | blend | dis | mean | best |\n|---|---|---|---|---|")
     for k in (2, 4):
         scores: dict[str, list[float]] = {}
         for a in range(0, len(hr) - k, k):
@@ -54,7 +55,7 @@ def main() -> None:
                 c["mean"] = (c["blend"] + c["dis"]) / 2
                 stack = np.stack(list(c.values()))
                 best = ((stack - truth) ** 2).sum(-1).argmin(0)
-                c["oracle"] = np.take_along_axis(stack, best[None, ..., None], 0)[0]
+                c["best"] = np.take_along_axis(stack, best[None, ..., None], 0)[0]
                 for name, frame in c.items():
                     scores.setdefault(name, []).append(_score(frame, truth))
         print(f"| {k} | " + " | ".join(f"{np.mean(v):.2f}" for v in scores.values()) + " |")

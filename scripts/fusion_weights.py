@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from unittest import mock
 
 import cv2
 import numpy as np
 import torch
 
 from vsstvun.data.degrade import degrade
-from vsstvun.model import fusion
 from vsstvun.model.checkpoint import load_checkpoint
+from vsstvun.model.config import ModelConfig
 
 
-def candidate_names(config) -> list[str]:
+def candidate_names(config: ModelConfig) -> list[str]:
     """The head's candidates in :meth:`~vsstvun.model.STVUN.fuse_between`'s order."""
     pair = ["3", "4"] if config.fusion_split else [""]
     names = ["joint"] + [f"net{p}" for p in pair] + ([f"dis{p}" for p in pair] if config.fusion_dis else [])
@@ -43,26 +44,22 @@ def main() -> None:
         [torch.from_numpy(cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)).permute(2, 0, 1) for f in files]
     ).float()
     hr /= 255
-    captured: list[torch.Tensor] = []
-    softmax = fusion.torch.softmax
-
-    def capture(x: torch.Tensor, dim: int) -> torch.Tensor:
-        captured.append(softmax(x, dim=dim))
-        return captured[-1]
-
-    fusion.torch.softmax = capture
+    if len(files) < 8 * a.k:
+        raise SystemExit(f"{a.folder}: {len(files)} frames, fewer than the 8 windows' frames {a.k} apart need")
     names = candidate_names(net.config)
     everywhere, moving = np.zeros(len(names)), np.zeros(len(names))
-    middle = len(files) // 2
-    firsts = [middle - a.k * 5, middle, middle + a.k * 5]
+    # X3 of three pairs spread over the clip, each window's X0..X7 inside it
+    firsts = np.linspace(3 * a.k, len(files) - 1 - 4 * a.k, 3).astype(int)
     for first in firsts:
         lr = degrade(hr[[first + a.k * (i - 3) for i in range(8)]], net.scale)
-        with torch.inference_mode():
+        # the head's softmax is the one fuse_between calls last: its output is the weights
+        with mock.patch.object(torch, "softmax", wraps=torch.softmax) as softmax, torch.inference_mode():
             net.fuse_between(net.encode_window(lr[None, :7]), net.encode_window(lr[None, 1:8]), 0.5)
-        w = captured[-1][0, :, 0, : hr.shape[2], : hr.shape[3]].numpy()
+        logits, dim = softmax.call_args.args[0], softmax.call_args.kwargs["dim"]
+        w = torch.softmax(logits, dim=dim)[0, :, 0, : hr.shape[2], : hr.shape[3]].numpy()
         changed = (hr[first] - hr[first + a.k]).abs().sum(0).numpy() > 0.1
         everywhere += w.mean((1, 2)) / len(firsts)
-        moving += w[:, changed].mean(1) / len(firsts)
+        moving += (w[:, changed].mean(1) if changed.any() else np.nan) / len(firsts)
     print("| candidate | all pixels | where it moves |\n|---|---|---|")
     for name, x, y in zip(names, everywhere, moving, strict=True):
         print(f"| {name} | {x:.3f} | {y:.3f} |")

@@ -21,7 +21,8 @@ Where the frames come from:
   the training side of the clip-art split over painted backgrounds or the stills, at one of
   ``cel_strides`` animation frames between inputs: at 1 a drawing held on twos changes at most
   once per pair and the in-between frame shows X3's drawing; at 2 (a cartoon decimated to half
-  its rate, as the evaluation's cel rows are) it may show either side's.
+  its rate, as the evaluation's cel rows are) it may show either side's; at 3 or more, one that
+  neither input shows.
 
 LR frames are made per sample by :func:`~vsstvun.data.degrade.degrade` *after* the spatial
 augmentation: flipping an LR image is not the LR of the flipped HR image (decimation keeps pixel

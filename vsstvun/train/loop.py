@@ -214,11 +214,8 @@ def validated_steps(log_path: Path) -> set[int]:
     return steps
 
 
-#: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
-MODEL_OVERRIDES = (
-    "flow_upsample",
-    "align_centre",
-    "flow_refine",
+#: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
+_SHAPING = (
     "fusion_ch",
     "fusion_dis",
     "fusion_split",
@@ -227,8 +224,8 @@ MODEL_OVERRIDES = (
     "fusion_splat",
     "fusion_still",
 )
-#: The overrides that shape weights (the fusion head's width and inputs): a resume cannot change them.
-_SHAPING = tuple(k for k in MODEL_OVERRIDES if k.startswith("fusion_"))
+#: :class:`TrainConfig` fields that override the preset's :class:`~vsstvun.model.config.ModelConfig`.
+MODEL_OVERRIDES = ("flow_upsample", "align_centre", "flow_refine", *_SHAPING)
 
 
 def model_overrides(cfg: TrainConfig, saved: dict | None) -> dict:
