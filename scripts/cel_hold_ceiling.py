@@ -24,9 +24,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from vsstvun.data.video import read_frames_dir
 from vsstvun.eval.methods import DisInterpolation
 from vsstvun.eval.metrics import psnr_y
 
@@ -38,12 +38,10 @@ def _score(frame: np.ndarray, truth: np.ndarray) -> float:
 
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.home() / ".cache/vsstvun/celclip"
-    hr = [
-        cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
-        for f in sorted(folder.glob("*.png"))
-    ]
-    if not hr:
-        raise SystemExit(f"no PNG frames in {folder} (python -m vsstvun.data.celclip --out {folder})")
+    try:
+        hr = read_frames_dir(folder).astype(np.float32) / 255
+    except ValueError as e:
+        raise SystemExit(f"{e} (python -m vsstvun.data.celclip --out {folder})") from None
     print("| k | blend | dis | mean | best |\n|---|---|---|---|---|")
     for k in (2, 4):
         scores: dict[str, list[float]] = {}

@@ -15,11 +15,11 @@ import argparse
 from pathlib import Path
 from unittest import mock
 
-import cv2
 import numpy as np
 import torch
 
 from vsstvun.data.degrade import degrade
+from vsstvun.data.video import read_frames_dir
 from vsstvun.model.checkpoint import load_checkpoint
 from vsstvun.model.config import ModelConfig
 
@@ -39,17 +39,13 @@ def main() -> None:
     p.add_argument("--k", type=int, default=2, help="frames between the pair's inputs")
     a = p.parse_args()
     net = load_checkpoint(a.weights).eval()
-    files = sorted(a.folder.glob("*.png"))
-    hr = torch.stack(
-        [torch.from_numpy(cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)).permute(2, 0, 1) for f in files]
-    ).float()
-    hr /= 255
-    if len(files) < 8 * a.k:
-        raise SystemExit(f"{a.folder}: {len(files)} frames, fewer than the 8 windows' frames {a.k} apart need")
+    hr = torch.from_numpy(read_frames_dir(a.folder)).permute(0, 3, 1, 2).float() / 255
+    if len(hr) < 8 * a.k:
+        raise SystemExit(f"{a.folder}: {len(hr)} frames, fewer than the 8 windows' frames {a.k} apart need")
     names = candidate_names(net.config)
     everywhere, moving = np.zeros(len(names)), np.zeros(len(names))
     # X3 of three pairs spread over the clip, each window's X0..X7 inside it
-    firsts = np.linspace(3 * a.k, len(files) - 1 - 4 * a.k, 3).astype(int)
+    firsts = np.linspace(3 * a.k, len(hr) - 1 - 4 * a.k, 3).astype(int)
     for first in firsts:
         lr = degrade(hr[[first + a.k * (i - 3) for i in range(8)]], net.scale)
         # the head's softmax is the one fuse_between calls last: its output is the weights
