@@ -109,7 +109,7 @@ def test_gpu_train_head_mode_trains_the_fusion_heads_alone(tmp_path: Path) -> No
         config = json.loads((runs / f"lite_x{scale}" / "config.json").read_text())
         assert config["fusion_only"] and config["fusion_dis"] and config["fusion_split"] and config["fusion_base"]
         assert config["fusion_splat"]
-        assert config["fusion_psnr"] and config["fusion_extra_lr_scale"] == 10
+        assert config["psnr"] and config["fusion_extra_lr_scale"] == 10
         trained = load_file(runs / f"lite_x{scale}" / f"stvun_lite_x{scale}.safetensors")
         shipped = load_file(ROOT / "vsstvun" / "weights" / f"stvun_lite_real_x{scale}.safetensors")
         head = [k for k in trained if k.startswith("fusion.")]

@@ -23,7 +23,9 @@ from vsstvun.train import TrainConfig, train
 from vsstvun.train.loop import _lr_at, init_from, model_overrides, saved_step
 from vsstvun.train.losses import (
     LossWeights,
+    batch_window,
     flow_loss,
+    frame_psnr_loss,
     full_loss,
     fusion_loss,
     hr_warp_loss,
@@ -157,6 +159,13 @@ def test_full_loss_parts():
     loss, parts = full_loss(model, batch, LossWeights())
     assert loss.requires_grad
     assert parts["loss"] == pytest.approx(parts["L_S"] + parts["L_F"] + parts["L_M"], rel=1e-5)
+    # psnr=True: the HR frames score minus their PSNR; the LR warp (L_M) stays the same L1
+    torch.manual_seed(0)
+    _, scored = full_loss(model, batch, LossWeights(), psnr=True)
+    with torch.no_grad():
+        centre = model.synthesize(model.encode_window(batch_window(batch["lr"])), 0.0, clamp=False)
+    assert scored["L_S"] == pytest.approx(float(frame_psnr_loss(centre, batch["hr_centre"])), abs=1e-4)
+    assert scored["L_S"] < 0 < parts["L_S"] and scored["L_M"] == pytest.approx(parts["L_M"], rel=1e-5)
 
 
 def test_dis_teacher_recovers_a_translation():
@@ -279,7 +288,7 @@ def test_flow_lr_scale_gives_the_flow_net_its_share_of_the_rate(tmp_path):
 def test_fusion_extra_lr_scale_speeds_up_the_late_candidates_alone(tmp_path):
     """``fusion_only`` on a head with late candidates (``fusion_base``, ``fusion_splat``,
     ``fusion_still``): their six convs form an optimiser group of their own at ``fusion_extra_lr_scale`` times the rate,
-    trained on minus each frame's PSNR (``fusion_psnr``); the rest of the head keeps the base rate."""
+    trained on minus each frame's PSNR (``psnr``); the rest of the head keeps the base rate."""
     init = save_checkpoint(build_model("lite", 4, fusion_ch=8, fusion_dis=True), tmp_path / "init.safetensors")
     cfg = _cfg(
         tmp_path / "run",
@@ -294,7 +303,7 @@ def test_fusion_extra_lr_scale_speeds_up_the_late_candidates_alone(tmp_path):
         fusion_splat=True,
         fusion_still=True,
         fusion_only=True,
-        fusion_psnr=True,
+        psnr=True,
         fusion_extra_lr_scale=10.0,
     )
     out = load_checkpoint(train(cfg, _batches(2)))
@@ -476,7 +485,7 @@ def test_loss_plot_names_the_run_and_marks_stages_and_resumes(tmp_path):
     assert run_name(tmp_path / "lite_x2_flow_log.jsonl") == "lite_x2_flow"
     out = plot_log(log, tmp_path / "loss.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # L1 on a log axis; minus a PSNR (train --fusion-psnr) is negative, so a linear one.
+    # L1 on a log axis; minus a PSNR (train --psnr) is negative, so a linear one.
     assert loss_axis(0.01) == ("L1 loss (logged batches, running mean)", "log")
     assert loss_axis(-35.0)[1] == "linear" and "minus PSNR, dB" in loss_axis(-35.0)[0]
     # Validation records: a second axis; a step rescored after a resume keeps its last score.
@@ -642,5 +651,5 @@ def test_fusion_only_trains_the_head_and_validates_fused_frames(tmp_path):
         train(_cfg(tmp_path / "nohead", stage1_iters=0, fusion_only=True), _batches(1))
     with pytest.raises(ValueError, match="no stage 1"):
         train(_cfg(tmp_path / "stage1", fusion_ch=8, fusion_only=True), _batches(1))
-    with pytest.raises(ValueError, match="fusion_psnr is the fusion head's loss: it needs fusion_only"):
-        train(_cfg(tmp_path / "psnr", fusion_ch=8, fusion_psnr=True), _batches(1))
+    with pytest.raises(ValueError, match="psnr scores HR frames, which the flow-only stage does not make"):
+        train(_cfg(tmp_path / "psnr", stage1_iters=0, flow_only=True, psnr=True), _batches(1))

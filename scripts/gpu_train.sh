@@ -53,7 +53,7 @@ trains=(--freeze-flow)
 patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
     [ -n "${GPU_FLOW_LR:-}" ] && { echo "GPU_HEAD trains the fusion head alone: no GPU_FLOW_LR" >&2; exit 1; }
-    trains=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-base --fusion-splat --fusion-only --fusion-psnr
+    trains=(--fusion-ch 48 --fusion-dis --fusion-split --fusion-base --fusion-splat --fusion-only --psnr
         --fusion-extra-lr-scale 10)
     patches=("${GPU_HEAD_PATCH:-704}" "${GPU_HEAD_PATCH:-704}") batch=8 save_every=100 val=8
 fi

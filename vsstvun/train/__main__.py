@@ -217,9 +217,12 @@ def _args() -> argparse.Namespace:
         "(use with --init, --fusion-ch, --stage1-iters 0)",
     )
     p.add_argument(
+        "--psnr",
         "--fusion-psnr",
+        dest="psnr",
         action="store_true",
-        help="with --fusion-only: minus each frame's PSNR (what the evaluation scores) instead of L1",
+        help="score the HR frames (centre and in-between, or the fused ones with --fusion-only) by "
+        "minus each frame's PSNR, what the evaluation scores, instead of L1 (--fusion-psnr: the old name)",
     )
     p.add_argument(
         "--fusion-extra-lr-scale",
@@ -319,7 +322,7 @@ def main() -> None:
         fusion_splat=a.fusion_splat,
         fusion_still=a.fusion_still,
         fusion_only=a.fusion_only,
-        fusion_psnr=a.fusion_psnr,
+        psnr=a.psnr,
         fusion_extra_lr_scale=a.fusion_extra_lr_scale,
         data={
             "sources": [str(p) for p in sources],

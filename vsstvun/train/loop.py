@@ -96,9 +96,11 @@ class TrainConfig:
     #: Train only the fusion head (:func:`~vsstvun.train.losses.fusion_loss`): the rest, and so
     #: every centre frame, stays as initialised.
     fusion_only: bool = False
-    #: With ``fusion_only``: train the head on minus each frame's PSNR
-    #: (:func:`~vsstvun.train.losses.frame_psnr_loss`, what the evaluation scores) instead of L1.
-    fusion_psnr: bool = False
+    #: Score the HR frames by minus each frame's PSNR
+    #: (:func:`~vsstvun.train.losses.frame_psnr_loss`, what the evaluation scores) instead of L1:
+    #: the centre and in-between frames of stages 1 and 2, or the fused frames with
+    #: ``fusion_only``. The warped LR frames (L_M) and the teacher flow stay L1.
+    psnr: bool = False
     #: With ``fusion_only``: the learning rate of the head's late candidates' convs
     #: (``ModelConfig.fusion_base``, ``fusion_splat``, ``fusion_still``) as a share of ``lr``. They
     #: start at zero beside a head that is usually trained already, and at its rate their logits
@@ -262,8 +264,8 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
         raise ValueError("the HR warp loss (--w-warp) trains the flow net alone: use it with --flow-only")
     if cfg.fusion_only and (cfg.flow_only or cfg.stage1_iters):
         raise ValueError("fusion_only trains the fusion head alone: no flow_only, no stage 1 (stage1_iters 0)")
-    if cfg.fusion_psnr and not cfg.fusion_only:
-        raise ValueError("fusion_psnr is the fusion head's loss: it needs fusion_only")
+    if cfg.psnr and cfg.flow_only:
+        raise ValueError("psnr scores HR frames, which the flow-only stage does not make")
     if cfg.flow_lr_scale != 1.0 and (cfg.flow_only or cfg.freeze_flow or cfg.flow_lr_scale < 0):
         raise ValueError(
             f"flow_lr_scale={cfg.flow_lr_scale} needs a flow net that trains beside the rest "
@@ -363,16 +365,18 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             stage = stage_of(step)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp):
                 if stage == 1:
-                    loss = spatial_loss(model, batch["lr"], batch["hr_centre"])
+                    loss = spatial_loss(model, batch["lr"], batch["hr_centre"], cfg.psnr)
                     parts = {"loss": loss.item(), "L_S": loss.item()}
                 elif cfg.fusion_only:
-                    loss, parts = fusion_loss(model, batch, cfg.fusion_psnr)
+                    loss, parts = fusion_loss(model, batch, cfg.psnr)
                 else:
                     teacher = None
                     if cfg.weights.teacher > 0 and not cfg.freeze_flow:
                         teacher = dis_flow_lr(batch["hr_centre"], batch["hr_next"], cfg.scale)
-                    stage_loss = flow_loss if cfg.flow_only else full_loss
-                    loss, parts = stage_loss(model, batch, cfg.weights, teacher)
+                    if cfg.flow_only:
+                        loss, parts = flow_loss(model, batch, cfg.weights, teacher)
+                    else:
+                        loss, parts = full_loss(model, batch, cfg.weights, teacher, cfg.psnr)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # frozen weights have no grad

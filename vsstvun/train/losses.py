@@ -62,10 +62,15 @@ def _mean_over_times(
     return sum(distance(frame_at(ts[:, i].view(-1, 1, 1, 1)), targets[:, i]) for i in range(k)) / k
 
 
-def spatial_loss(model: STVUN, lr: torch.Tensor, hr_centre: torch.Tensor) -> torch.Tensor:
+def _frame_distance(psnr: bool) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """How HR frames are scored: L1 (the paper's) or minus each frame's PSNR."""
+    return frame_psnr_loss if psnr else F.l1_loss
+
+
+def spatial_loss(model: STVUN, lr: torch.Tensor, hr_centre: torch.Tensor, psnr: bool = False) -> torch.Tensor:
     """Stage 1: centre frame only (encoder, EFST, decoder); the flow net is not run."""
     state = model.encode_window(batch_window(lr))
-    return F.l1_loss(model.synthesize(state, 0.0, clamp=False), hr_centre)
+    return _frame_distance(psnr)(model.synthesize(state, 0.0, clamp=False), hr_centre)
 
 
 def full_loss(
@@ -73,17 +78,22 @@ def full_loss(
     batch: dict[str, torch.Tensor],
     weights: LossWeights,
     teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+    psnr: bool = False,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Stage 2: L = w_S L_S + w_F L_F + w_M L_M (+ w_T teacher flow), averaged over the K times."""
+    """Stage 2: L = w_S L_S + w_F L_F + w_M L_M (+ w_T teacher flow), averaged over the K times.
+
+    ``psnr``: L_S and L_F are minus each HR frame's PSNR (:func:`frame_psnr_loss`), the score
+    the evaluation reports, instead of L1; L_M, a cue for the flow net, stays L1."""
+    distance = _frame_distance(psnr)
     state = model.encode_window(batch_window(batch["lr"]))
-    l_s = F.l1_loss(model.synthesize(state, 0.0, clamp=False), batch["hr_centre"])
+    l_s = distance(model.synthesize(state, 0.0, clamp=False), batch["hr_centre"])
     ts, hr_t, lr_t = batch["ts"], batch["hr_t"], batch["lr_t"]
     l_f = l_s.new_zeros(())
     l_m = l_s.new_zeros(())
     k = ts.shape[1]
     for i in range(k):
         t = ts[:, i].view(-1, 1, 1, 1)
-        l_f = l_f + F.l1_loss(model.synthesize(state, t, clamp=False), hr_t[:, i]) / k
+        l_f = l_f + distance(model.synthesize(state, t, clamp=False), hr_t[:, i]) / k
         l_m = l_m + F.l1_loss(model.warped_lr(state, t), lr_t[:, i]) / k
     total = weights.spatial * l_s + weights.frame * l_f + weights.motion * l_m
     parts = {"L_S": l_s.item(), "L_F": l_f.item(), "L_M": l_m.item()}
@@ -174,7 +184,7 @@ def fusion_loss(
         lambda t: model.fuse_between(state, following, t, clamp=False, dis=dis),
         batch["ts"],
         batch["hr_t"],
-        frame_psnr_loss if psnr else F.l1_loss,
+        _frame_distance(psnr),
     )
     return l_f, {"L_F": l_f.item(), "loss": l_f.item()}
 

@@ -56,7 +56,7 @@ def label_rows(steps: list[int], span: float, min_gap: float = 0.06) -> list[int
 
 def loss_axis(lowest: float) -> tuple[str, str]:
     """The loss axis' label and scale: logarithmic for L1 losses; linear once a loss is not
-    positive (a fusion head trained on minus each frame's PSNR, ``train --fusion-psnr``), which a
+    positive (a fusion head trained on minus each frame's PSNR, ``train --psnr``), which a
     log axis would silently leave out."""
     if lowest > 0:
         return "L1 loss (logged batches, running mean)", "log"
