@@ -73,7 +73,7 @@ def _tiny_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
 def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    env = _tiny_env(tmp_path, OUT=str(out))
+    env = _tiny_env(tmp_path, OUT=str(out), GPU_PSNR="1")
     done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     files = sorted(p.name for p in out.iterdir())
@@ -90,6 +90,7 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     assert data["data"]["real"] == 1.0 and any(s.startswith("cel:") for s in data["data"]["sources"])
     # Each scale goes on from its real-source weights.
     assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_real_x4.safetensors")
+    assert data["psnr"] and data["freeze_flow"]  # GPU_PSNR=1 reaches train, beside the frozen flow net
     assert x2["init"].endswith("stvun_lite_real_x2.safetensors")
     recs = [json.loads(line) for line in log]
     assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])

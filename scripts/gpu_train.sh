@@ -49,6 +49,9 @@ real=${GPU_REAL:-1.0}
 # own: convert it without --shared-flow. `trains`: which part of the network trains.
 trains=(--freeze-flow)
 [ -n "${GPU_FLOW_LR:-}" ] && trains=(--flow-lr-scale "$GPU_FLOW_LR")
+# GPU_PSNR=1: the centre and in-between frames score minus each frame's PSNR, what the evaluation
+# reports, instead of the paper's L1 (train --psnr; the heads of GPU_HEAD always train on it).
+[ "${GPU_PSNR:-0}" = 1 ] && trains+=(--psnr)
 # The GPU slot's patches (x4, x2), batch, save interval and validation windows; GPU_HEAD's below.
 patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
