@@ -56,11 +56,11 @@ def label_rows(steps: list[int], span: float, min_gap: float = 0.06) -> list[int
 
 def loss_axis(lowest: float) -> tuple[str, str]:
     """The loss axis' label and scale: logarithmic for L1 losses; linear once a loss is not
-    positive (a fusion head trained on minus each frame's PSNR, ``train --psnr``), which a
+    positive (frames scored by minus their PSNR, ``train --psnr``), which a
     log axis would silently leave out."""
     if lowest > 0:
         return "L1 loss (logged batches, running mean)", "log"
-    return "loss (logged batches, running mean; L_F: minus PSNR, dB)", "linear"
+    return "loss (logged batches, running mean; L_S, L_F: minus PSNR, dB)", "linear"
 
 
 def plot_log(log_path: Path, out_path: Path, smooth: int = 10, name: str | None = None) -> Path:
