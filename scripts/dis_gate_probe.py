@@ -51,10 +51,6 @@ from vsstvun.weights import load_model
 GATES = (0.5, 1.0, 2.0)
 
 
-def _hwc(x: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(x.permute(1, 2, 0).numpy())
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--scale", type=int, default=2)
@@ -94,8 +90,7 @@ def main() -> None:
             sequential = Sequential().pair(centres[0][0], centres[1][0])
             seq_flows = [torch.from_numpy(f).permute(2, 0, 1)[None] for f in (sequential.flow_fs, sequential.flow_sf)]
             if a.ceiling:
-                truths = (_hwc(hr[inputs[k + i]]) for i in (0, 1))
-                true_dis = DisInterpolation.between(*truths)
+                true_dis = Sequential().pair(hr[inputs[k]], hr[inputs[k + 1]])  # DIS between the true frames
                 true_flow = DisInterpolation(sequential.first, sequential.second, true_dis.flow_fs, true_dis.flow_sf)
             for j in range(1, a.time_factor):
                 t = j / a.time_factor
