@@ -236,6 +236,18 @@ def test_a_long_still_is_kept_still(fake_models):
     assert smeared[4 * 7].props["STVUN_DrawingA"] == 4 and smeared[4 * 7].props["STVUN_DrawingB"] == 10
 
 
+@pytest.mark.parametrize("temporal", ["joint", "fuse"])
+def test_a_still(fake_models, temporal):
+    """A 1-frame clip with dedup on: ceil(factor) space-only copies, as without it."""
+    frames = moving_frames(1)
+    out = vsstvun.stvun(make_clip(frames), scale=2, factor_num=5, factor_den=2, dedup=True, temporal=temporal)
+    assert out.num_frames == 3
+    for n in range(3):
+        frame = out.get_frame(n)
+        np.testing.assert_allclose(planes(frame), upsample(frames[0], 2), atol=1e-6)
+        assert (frame.props["STVUN_DrawingA"], frame.props["STVUN_DrawingB"]) == (0, 0)
+
+
 def test_a_cut_inside_a_hold(fake_models):
     """Copies of one drawing on both sides of a flagged cut: no blend, no window across it."""
     drawings = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
@@ -283,6 +295,8 @@ def test_random_order_threads_equal_sequential_and_encode_each_window_once(fake_
     [
         (dict(dedup_threshold=0), "dedup_threshold must be in"),
         (dict(dedup_threshold=1.5), "dedup_threshold must be in"),
+        (dict(dedup_threshold="0.1"), "dedup_threshold must be a number"),
+        (dict(dedup_threshold=True), "dedup_threshold must be a number"),
         (dict(dedup_max_hold=0), "dedup_max_hold must be in"),
         (dict(dedup_max_hold=9), "dedup_max_hold must be in"),
     ],

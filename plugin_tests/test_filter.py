@@ -113,6 +113,37 @@ def test_variable_frame_rate_with_a_factor(fake_models):
     assert durations == [Fraction(1, 60), Fraction(1, 60), Fraction(1, 48), Fraction(1, 48)] * 2
 
 
+@pytest.mark.parametrize(
+    ("fps", "durations", "kwargs"),
+    [
+        ((24, 1), [Fraction(1, 24)] * 4, dict(factor_num=5, factor_den=2)),
+        ((0, 1), [Fraction(1, 30), Fraction(1, 24)] * 2, dict(factor_num=3)),
+    ],
+)
+def test_each_output_frame_has_its_own_start_time(fake_models, fps, durations, kwargs):
+    """``_AbsoluteTime`` of output n: its start on the source's clock, evenly paced between
+    source frames (not the nearer source frame's, which would stamp several outputs alike)."""
+    starts = [Fraction(10) + sum(durations[:i], Fraction(0)) for i in range(4)]
+    props = {
+        n: {"_AbsoluteTime": float(starts[n]), "_DurationNum": d.numerator, "_DurationDen": d.denominator}
+        for n, d in enumerate(durations)
+    }
+    out = vsstvun.stvun(make_clip(moving_frames(4), fps=fps, props=props), scale=2, **kwargs)
+    factor = Fraction(kwargs["factor_num"], kwargs.get("factor_den", 1))
+    times = [f.props["_AbsoluteTime"] for f in frames_of(out)]
+    expected = []
+    for n in range(out.num_frames):
+        source = min(int(n / factor), 3)
+        expected.append(float(starts[source] + (n / factor - source) * durations[source]))
+    assert times == pytest.approx(expected, abs=1e-9)
+    assert all(b > a for a, b in itertools.pairwise(times))
+
+
+def test_no_start_time_without_one_on_the_source(fake_models):
+    out = vsstvun.stvun(make_clip(moving_frames(3), props={1: {"_AbsoluteTime": 1.0}}), scale=2)
+    assert ["_AbsoluteTime" in f.props for f in frames_of(out)] == [False, False, True, True, False, False]
+
+
 def test_graph_is_constant_size_for_long_clips(fake_models):
     """100k source frames at 24000/1001 -> 60000/1001 build instantly and map exactly."""
     blank = core.std.BlankClip(format=vs.RGBS, width=16, height=16, length=100_000, fpsnum=24000, fpsden=1001)
@@ -514,6 +545,10 @@ def rgbs(length: int = 4, fps: tuple[int, int] = (24, 1)) -> vs.VideoNode:
         (rgbs(), dict(tiles=(2,)), r"tiles must be one number or a \(columns, rows\) pair"),
         (rgbs(), dict(tiles=(2, 1.5)), "tiles must be a whole number"),
         (rgbs(), dict(sc_threshold="high"), "sc_threshold must be a number"),
+        (rgbs(), dict(device_index="0"), "device_index must be a whole number"),
+        (rgbs(), dict(device_index=True), "device_index must be a whole number"),
+        (rgbs(), dict(factor_num=10**9), "4000000000 frames, more than VapourSynth's limit"),
+        (rgbs(fps=(1, 1)), dict(fps_num=2**64 + 1, fps_den=2**60), "does not fit VapourSynth's 64-bit fps"),
         (rgbs(), dict(model_path=""), "model_path is empty"),
         (rgbs(fps=(0, 1)), dict(fps_num=60), "variable frame rate"),
         (rgbs(), dict(scale=3), "scale must be 4 or 2"),

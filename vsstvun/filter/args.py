@@ -66,16 +66,44 @@ def tile_grid(tiles: object) -> tuple[int, int]:
     return (count, count)
 
 
+def unit_share(name: str, value: object, alternative: str = "") -> float:
+    """A real number in (0, 1] (NaN fails the range test); ``alternative`` names what else the
+    parameter takes, for the message."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1]{alternative}, got {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1]{alternative}, got {value!r}")
+    return float(value)
+
+
 def threshold(sc: bool, sc_threshold: object) -> float | None:
     """The detector's threshold, or ``None`` to trust the clip's scene-change props only
     (``sc=False`` or ``sc_threshold=None``, as in vs-rife)."""
     if sc_threshold is None or not sc:
         return None
-    if isinstance(sc_threshold, bool) or not isinstance(sc_threshold, numbers.Real):
-        raise TypeError(f"sc_threshold must be a number in (0, 1] or None, got {sc_threshold!r}")
-    if not 0 < sc_threshold <= 1:
-        raise ValueError(f"sc_threshold must be in (0, 1] (or None for the props only), got {sc_threshold!r}")
-    return float(sc_threshold)
+    return unit_share("sc_threshold", sc_threshold, " (or None for the props only)")
+
+
+def device_index(value: object) -> int | None:
+    """``None`` (CUDA 0 if there is one, else the CPU) or a whole number (-1: the CPU)."""
+    return None if value is None else integer("device_index", value)
+
+
+#: VapourSynth's limits on a clip: its frame count is a C int, its rate an int64 fraction.
+MAX_FRAMES = 2**31 - 1
+MAX_RATE_TERM = 2**63 - 1
+
+
+def check_output(length: int, fps: Fraction) -> None:
+    """Refuse an output VapourSynth cannot hold; it would otherwise cap the length silently
+    (a clip shorter than its timing says) or overflow on the rate."""
+    if length > MAX_FRAMES:
+        raise ValueError(
+            f"the output would have {length} frames, more than VapourSynth's limit of {MAX_FRAMES}: "
+            "lower the rate factor (factor_num/factor_den or fps_num/fps_den) or trim the clip"
+        )
+    if max(fps.numerator, fps.denominator) > MAX_RATE_TERM:
+        raise ValueError(f"the output rate {fps} does not fit VapourSynth's 64-bit fps: give a simpler fps_num/fps_den")
 
 
 def weights_file(model_path: object) -> Path | None:

@@ -33,7 +33,8 @@ def with_difference(clip: vs.VideoNode) -> vs.VideoNode:
     rgb = [core.std.ShufflePlanes(clip, plane, vs.GRAY) for plane in range(3)]
     luma = core.std.Expr(rgb, _LUMA, format=vs.GRAYS)
     blurred = core.std.BoxBlur(luma, hradius=BLUR_RADIUS, vradius=BLUR_RADIUS)
-    previous = blurred[0] + blurred[:-1]
+    # frame 0 compares with itself (0); a still has no earlier frame to shift in
+    previous = blurred if clip.num_frames == 1 else blurred[0] + blurred[:-1]
     difference = core.std.Expr([blurred, previous], "x y - abs")
     stats = core.std.PlaneStats(difference, prop="STVUN_Dedup")  # sets STVUN_DedupMax, among others
     return core.std.CopyFrameProps(clip, stats, props=[PROP])

@@ -35,14 +35,15 @@ from .device import select_device
 from .remap import source_clip
 from .streams import StreamPool
 from .tiling import TiledModel, plan_tiles
-from .timing import FramePosition, Timing, output_duration, output_fps
+from .timing import FramePosition, Timing, output_duration, output_fps, output_start
 
 __all__ = ["stvun"]
 
 #: Offsets of the fetched source frames relative to X3: X3's window (-3..+3) and X4's (-2..+4).
 _OFFSETS = range(-3, 5)
 _HALF = 3  # window frames on each side of its centre
-#: Largest ``dedup_max_hold``: each output frame fetches ``7 * dedup_max_hold + 2`` source frames.
+#: Largest ``dedup_max_hold``: each output frame fetches ``7 * dedup_max_hold + 2`` source frames
+#: (``8 * dedup_max_hold + 2`` where in-between frames use X4's window too: "warp", "fuse").
 _MAX_HOLD_LIMIT = 8
 #: Cut verdicts kept per filter instance (booleans; the frames a window spans, many times over).
 _CUT_VERDICTS = 1024
@@ -121,7 +122,8 @@ def stvun(
         learned head: weights trained with one only, such as "lite-real"; docs/quality.md, "Fused
         in-between frames").
 
-    Output frame ``n`` carries the props of the nearer source frame plus ``STVUN_Source``,
+    Output frame ``n`` carries the props of the nearer source frame, its own ``_DurationNum``/
+    ``_DurationDen`` and ``_AbsoluteTime`` (where the source has them), plus ``STVUN_Source``,
     ``STVUN_Tin`` (float) and ``STVUN_TinNum``/``STVUN_TinDen``: the window centre and time
     actually synthesised (with ``dedup``: drawing A and the time between drawings A and B). See
     :mod:`vsstvun.filter.timing` for the output length and tail rules.
@@ -139,8 +141,7 @@ def stvun(
             raise ValueError(f"num_streams must be >= 1, got {num_streams!r}")
         if cache_windows < 1:
             raise ValueError(f"cache_windows must be >= 1, got {cache_windows!r}")
-        if not 0 < dedup_threshold <= 1:
-            raise ValueError(f"dedup_threshold must be in (0, 1], got {dedup_threshold!r}")
+        dedup_threshold = args.unit_share("dedup_threshold", dedup_threshold)
         dedup_max_hold = args.integer("dedup_max_hold", dedup_max_hold)
         if not 1 <= dedup_max_hold <= _MAX_HOLD_LIMIT:
             raise ValueError(f"dedup_max_hold must be in [1, {_MAX_HOLD_LIMIT}], got {dedup_max_hold!r}")
@@ -149,7 +150,9 @@ def stvun(
             flow_refine = check_flow_refine(args.integer("flow_refine", flow_refine))
         factor = args.factor(clip.fps, factor_num, factor_den, fps_num, fps_den)
         timing = Timing(clip.num_frames, factor)
-        device = select_device(device_index)
+        out_fps = output_fps(clip.fps, factor)
+        args.check_output(timing.length, out_fps)
+        device = select_device(args.device_index(device_index))
         precision = resolve_precision(precision, device, half_input=clip.format.id == vs.RGBH)
         dtype = input_dtype(DTYPES[precision])
         grid = args.tile_grid(tiles)
@@ -167,7 +170,6 @@ def stvun(
         next_window = temporal in NEEDS_FOLLOWING
         offsets = _offsets(held_drawings, next_window)
         renderer = _Renderer(timing, engine, clip.fps, threshold, held_drawings, -offsets.start, next_window)
-        out_fps = output_fps(clip.fps, factor)
         template = vs.core.std.BlankClip(
             clip,
             width=clip.width * scale,
@@ -415,13 +417,21 @@ class _Renderer:
         props = out.props
         props.clear()
         props.update(nearest.props)
-        x3_duration = _duration(frames.frames[frames.origin].props)
+        x3 = frames.frames[frames.origin].props
+        x3_duration = 1 / self.src_fps if self.src_fps > 0 else _duration(x3)
         duration = output_duration(self.src_fps, self.timing.factor, x3_duration)
         if duration is None:
             props.pop("_DurationNum", None)
             props.pop("_DurationDen", None)
         else:
             props["_DurationNum"], props["_DurationDen"] = duration.numerator, duration.denominator
+        # Not the nearer frame's: that would stamp several outputs with one time.
+        x3_start = Fraction(x3["_AbsoluteTime"]) if "_AbsoluteTime" in x3 else None
+        start = output_start(n, self.timing.factor, pos.source, x3_start, x3_duration)
+        if start is None:
+            props.pop("_AbsoluteTime", None)
+        else:
+            props["_AbsoluteTime"] = float(start)
         # Output n shows (a blend around) its nearer source frame; a cut between the shown frames
         # of two consecutive outputs is a cut of the output.
         shown = self.timing.position

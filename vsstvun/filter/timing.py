@@ -145,3 +145,16 @@ def output_duration(src_fps: Fraction, factor: Fraction, src_duration: Fraction 
     if src_duration is None:
         return None
     return src_duration / factor
+
+
+def output_start(
+    n: int, factor: Fraction, source: int, src_start: Fraction | None, src_duration: Fraction | None
+) -> Fraction | None:
+    """Start time of output frame ``n`` (its ``_AbsoluteTime``) from its X3 (``source``): X3's
+    start plus the part of X3's duration that ``n / factor`` lies past it, or ``None`` when X3
+    has no start or duration. Constant rate: ``n / out_fps`` after the first frame's start; tail
+    frames (past the last source frame) go on at the same pace.
+    """
+    if src_start is None or src_duration is None:
+        return None
+    return src_start + (n / factor - source) * src_duration
