@@ -202,6 +202,18 @@ def test_backend_is_restored():
     assert get_backend() == before
 
 
+def test_cli_reports_runtime_errors_in_one_line(tmp_path, capsys, lite_weights):
+    """Weights of the wrong scale, or a missing file: one line and status 2, not a traceback."""
+    base = ["--size", "32x32", "--repeats", "1", "--frames", "2", "--no-progress"]
+    assert main([*base, "--model-path", str(lite_weights(2))]) == 2
+    assert "x2 model but scale=4" in capsys.readouterr().err
+    assert main([*base, "--model-path", str(tmp_path / "none.safetensors")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+    with pytest.raises(SystemExit):
+        main([*base, "--json", str(tmp_path)])
+    assert "is a folder" in capsys.readouterr().err
+
+
 def test_cli_writes_markdown_and_json(tmp_path, capsys):
     path = tmp_path / "out" / "bench.json"
     assert (

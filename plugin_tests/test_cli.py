@@ -113,6 +113,47 @@ def test_convert_refuses_to_overwrite_its_source(authors_pth, capsys):
     assert "is the source file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("target", "flow", "message"),
+    [
+        (".", None, "is a folder; give the output file's path"),
+        ("out.safetensors", "sub/flow.safetensors", "must be a bare file name"),
+        ("out.safetensors", "out.safetensors", "must be a bare file name, other than the output's"),
+    ],
+)
+def test_convert_refuses_targets_it_could_not_write_as_asked(authors_pth, tmp_path, capsys, target, flow, message):
+    source, _ = authors_pth
+    before = sorted(tmp_path.iterdir())
+    args = ["convert", str(source), str(tmp_path / target)] + (["--shared-flow", flow] if flow else [])
+    assert main(args) == 1
+    assert message in capsys.readouterr().err
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
+
+
+def test_convert_removes_a_file_that_fails_to_read_back(authors_pth, tmp_path, capsys, monkeypatch):
+    """Whatever the read-back raises, the unchecked file is not left behind."""
+    from vsstvun.cli import convert
+    from vsstvun.model.checkpoint import CheckpointError
+
+    source, _ = authors_pth
+    target = tmp_path / "out.safetensors"
+
+    def unreadable(path):
+        if Path(path) == target:
+            raise CheckpointError(f"{path} is corrupt")
+        return load_checkpoint(path)
+
+    monkeypatch.setattr(convert, "load_checkpoint", unreadable)
+    assert main(["convert", str(source), str(target)]) == 1
+    assert "is corrupt" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_verify_a_folder(tmp_path, capsys):
+    assert main(["verify", str(tmp_path)]) == 1
+    assert "is a folder, not a weights file" in capsys.readouterr().err
+
+
 def test_verify_rejects_a_truncated_file(authors_pth, tmp_path, capsys):
     source, _ = authors_pth
     broken = tmp_path / "broken.pth"

@@ -248,6 +248,42 @@ def test_degrade_option() -> None:
         main(["--video", "v.mp4", "--degrade", "jpeg:3", "--out", "o"])
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--frames", "0"], "--frames: must be >= 1"),
+        (["--time-factor", "0"], "--time-factor: must be >= 1"),
+        (["--crop", "-1"], "--crop: must be >= 0"),
+        (["--device", "bogus"], "--device: "),
+        (["--device", "cuda:7"] if not torch.cuda.is_available() else ["--device", "cuda:-"], "--device"),
+    ],
+)
+def test_bad_options_are_refused_by_name(tmp_path, capsys, options, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--video", str(tmp_path), "--out", str(tmp_path / "o"), *options])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--video", "/nonexistent/clip.mp4"], "no such video"),
+        (["--start", "99"], "outside the clip"),
+        (["--temporal", "fuse", "--model", "lite"], "--temporal fuse needs weights with a fusion head"),
+    ],
+)
+def test_bad_inputs_end_in_one_line(tmp_path, capsys, options, message):
+    """Errors the arguments cannot show (the clip, the weights) end the run with one line, not a traceback."""
+    clip = tmp_path / "clip"
+    clip.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(clip / f"{i:05d}.png"), np.zeros((16, 16, 3), np.uint8))
+    args = ["--video", str(clip), "--out", str(tmp_path / "o"), "--model", "none", *options]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
 @needs_ffmpeg
 def test_cli_writes_one_folder_per_degradation(
     tmp_path: Path, clip: np.ndarray, lite_weights: Callable[[int], Path]

@@ -4,6 +4,7 @@ checked frame by frame against one plain ``vspipe`` run (ffv1, lossless)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -18,9 +19,12 @@ import pytest
 from vsstvun.render import RenderError, RenderJob, render
 from vsstvun.render.cluster import size_workers, start_local
 from vsstvun.render.codec import concat_list
+from vsstvun.render.join import check_output
+from vsstvun.render.manifest import Manifest
 from vsstvun.render.plan import map_cuts, plan_chunks
 from vsstvun.render.probe import ScriptInfo, probe_script
 from vsstvun.render.tools import find_tool
+from vsstvun.render.worker import ChunkResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,6 +113,59 @@ def test_concat_list_gives_each_chunk_its_exact_duration():
         "file '/a/it'\\''s.nut'",
         "duration 1001.000000",
     ]
+
+
+def test_concat_durations_do_not_drift_over_many_chunks():
+    """7-frame chunks at 24000/1001 last 0.2919583... s: rounded one by one they lose a
+    microsecond a chunk and the joined stamps fall a tick behind n / fps."""
+    fps = Fraction(24000, 1001)
+    text = concat_list([(Path(f"/a/{i}.nut"), 7) for i in range(300)], fps)
+    durations = [Fraction(line.split()[1]) for line in text.splitlines() if line.startswith("duration")]
+    borders = itertools.accumulate(durations)
+    assert all(abs(t - 7 * (i + 1) / fps) <= Fraction(1, 2_000_000) for i, t in enumerate(borders))
+
+
+def test_manifest_of_a_job_with_script_arguments_resumes(tmp_path):
+    """The job's identity holds tuples (the -a pairs); the file holds lists, which must match."""
+    path = tmp_path / "out.mkv.render.json"
+    job = {"script": "a.vpy", "args": [("input", "a.mp4")], "chunks": [[0, 6], [6, 12]]}
+    Manifest.open(path, job, resume=False).record(ChunkResult(0, 6, 100, 1.0, "node"))
+    assert list(Manifest.open(path, job, resume=True).done) == [0]
+    with pytest.raises(RenderError, match="args differ"):
+        Manifest.open(path, {**job, "args": [("input", "b.mp4")]}, resume=True)
+    with pytest.raises(RenderError, match="--resume"):
+        Manifest.open(path, job, resume=False)
+
+
+def test_a_manifest_with_no_finished_chunk_does_not_block_a_new_run(tmp_path):
+    """A run that failed before its first chunk (a worker count, an unreachable cluster) left
+    nothing to resume: the next run, even with other options, starts afresh."""
+    path = tmp_path / "out.mkv.render.json"
+    Manifest.open(path, {"codec": "x265"}, resume=False).save()
+    assert Manifest.open(path, {"codec": "ffv1"}, resume=False).job == {"codec": "ffv1"}
+
+
+@pytest.mark.parametrize(("name", "codec"), [("out", "ffv1"), ("out.mp4", "ffv1")])
+def test_an_output_that_cannot_take_the_stream_is_refused_up_front(tmp_path, name, codec):
+    with pytest.raises(RenderError, match=f"cannot write --codec {codec} into {name}"):
+        check_output(tmp_path / name, codec, ())
+    assert list(tmp_path.iterdir()) == []  # the trial file is gone
+    check_output(tmp_path / "out.mkv", codec, ())
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--chunk", "0"), "--chunk: must be >= 1"),
+        (("--workers", "0"), "--workers: must be >= 1"),
+        (("--retries", "-1"), "--retries: must be >= 0"),
+        (("--chunk", "ten"), "--chunk: invalid whole number value"),
+    ],
+)
+def test_cli_refuses_bad_counts_before_starting(tmp_path, option, message):
+    done = run_cli(str(tmp_path / "a.vpy"), "-o", str(tmp_path / "out.mkv"), *option)
+    assert done.returncode == 2 and message in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_workers_one_per_gpu_else_requested_cpus_split():

@@ -83,10 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         configs = configs_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.json and args.json.is_dir():
+        parser.error(f"--json {args.json} is a folder; give a file path")  # known now, not after the suite
     results = []
-    for config in configs:
-        results.append(run_bench(config, progress=not args.no_progress))
-        print(results[-1].markdown(), flush=True)  # a suite takes long: show each run when done
+    try:
+        for config in configs:
+            results.append(run_bench(config, progress=not args.no_progress))
+            print(results[-1].markdown(), flush=True)  # a suite takes long: show each run when done
+    except (OSError, ValueError) as exc:  # no CUDA, weights missing or of another scale
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         write_json(results, args.json)
         print(f"JSON written to {args.json}", file=sys.stderr)

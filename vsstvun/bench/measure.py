@@ -160,7 +160,7 @@ class Runtime:
 def _device(name: str) -> torch.device:
     if name == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda asked for, but torch sees no CUDA device")
+            raise ValueError("--device cuda asked for, but torch sees no CUDA device")
         return torch.device("cuda", torch.cuda.current_device())
     return torch.device(name)
 

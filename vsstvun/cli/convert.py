@@ -46,14 +46,24 @@ def convert(
     """
     if target.resolve() == source.resolve():
         raise CheckpointError(f"{target} is the source file; choose another output path")
+    if target.is_dir():
+        raise CheckpointError(f"{target} is a folder; give the output file's path")
+    if shared_flow is not None and (Path(shared_flow).name != shared_flow or shared_flow == target.name):
+        raise CheckpointError(
+            f"--shared-flow {shared_flow!r} must be a bare file name, other than the output's: the flow file "
+            "is written beside the output, where the weights find it"
+        )
     model = load_checkpoint(source)
     if flow_refine is not None:
         model.config = dataclasses.replace(model.config, flow_refine=flow_refine)
     save_checkpoint(model, target, half=half, extra={"converted_from": source.name}, flow_file=shared_flow)
-    bad = mismatched_tensors(model, load_checkpoint(target), half)
-    if bad:
-        target.unlink()
-        raise CheckpointError(f"{target} did not read back equal to {source} ({len(bad)} tensors, e.g. {bad[:3]})")
+    try:
+        bad = mismatched_tensors(model, load_checkpoint(target), half)
+        if bad:
+            raise CheckpointError(f"{target} did not read back equal to {source} ({len(bad)} tensors, e.g. {bad[:3]})")
+    except BaseException:
+        target.unlink()  # a file that failed its check is not left to be used
+        raise
     return model
 
 
@@ -62,7 +72,7 @@ def run_convert(
 ) -> int:
     try:
         model = convert(source, target, half, flow_refine, shared_flow)
-    except (CheckpointError, FileNotFoundError, ValueError) as exc:
+    except (CheckpointError, OSError, ValueError) as exc:
         print(f"convert: {exc}", file=sys.stderr)
         return 1
     precision = "fp16" if half else "fp32"
@@ -75,7 +85,7 @@ def run_convert(
 def run_verify(path: Path) -> int:
     try:
         model = load_checkpoint(path)
-    except (CheckpointError, FileNotFoundError) as exc:
+    except (CheckpointError, OSError) as exc:
         print(f"verify: {exc}", file=sys.stderr)
         return 1
     print(f"{path}: OK ({describe(model)})")

@@ -16,6 +16,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import torch
+
+from ..cli.argtypes import at_least
 from ..data.codec import Degradation, parse_degradation
 from ..data.shots import CUT_THRESHOLD
 from ..data.video import read_video
@@ -41,15 +44,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m vsstvun.eval", description=__doc__)
     p.add_argument("--video", required=True, type=Path, help="video file or folder of frames (the HR ground truth)")
     p.add_argument("--name", default=None, help="clip name in titles (default: the video's file name)")
-    p.add_argument("--start", type=int, default=0, help="first frame")
-    p.add_argument("--frames", type=int, default=None, help="number of frames (default: to the end)")
+    p.add_argument("--start", type=at_least(0), default=0, help="first frame")
+    p.add_argument("--frames", type=at_least(1), default=None, help="number of frames (default: to the end)")
     p.add_argument(
         "--model", default="lite", help=f"packaged weights ({', '.join(PACKAGED)}) or 'none' for baselines only"
     )
     p.add_argument("--model-path", type=Path, default=None, help="weights (default: the preset's shipped weights)")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
-    p.add_argument("--time-factor", type=int, default=2, help="2: Tin = 0.5; 4: Tin = 0.25, 0.5, 0.75")
-    p.add_argument("--crop", type=int, default=0, help="pixels shaved off every border before scoring")
+    p.add_argument("--time-factor", type=at_least(1), default=2, help="2: Tin = 0.5; 4: Tin = 0.25, 0.5, 0.75")
+    p.add_argument("--crop", type=at_least(0), default=0, help="pixels shaved off every border before scoring")
     p.add_argument("--device", default="cpu")
     p.add_argument(
         "--precision",
@@ -99,20 +102,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.degrade = parse_degradations(args.degrade)
     except ValueError as exc:
         p.error(f"--degrade: {exc}")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as exc:
+        p.error(f"--device: {exc}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        p.error(f"--device {args.device}: torch sees no CUDA device (use --device cpu)")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        evaluate_all(args)
+    except (OSError, ValueError) as exc:  # a missing clip, frames out of range, weights that do not fit
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def evaluate_all(args: argparse.Namespace) -> None:
+    """Score the clip under every ``--degrade`` and write one report folder for each."""
     model = None
     if args.model != "none":
         from ..weights import load_model
 
-        try:
-            model = load_model(args.model, args.scale, args.model_path, args.device, args.precision, args.flow_refine)
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        model = load_model(args.model, args.scale, args.model_path, args.device, args.precision, args.flow_refine)
+        if args.temporal == "fuse" and model.fusion is None:
+            raise ValueError("--temporal fuse needs weights with a fusion head (e.g. --model lite-real)")
         if args.flow_upsample is not None:
             model.config = dataclasses.replace(model.config, flow_upsample=args.flow_upsample)
     frames = read_video(args.video, start=args.start, max_frames=args.frames)
@@ -142,7 +159,6 @@ def main(argv: list[str] | None = None) -> int:
             "precision": str(model.compute_dtype).removeprefix("torch.") if model else None,
         }
         print(write_report(result, args.out / folder_name(degradation), pictures=not args.tables_only))
-    return 0
 
 
 if __name__ == "__main__":

@@ -123,8 +123,11 @@ def _write_atomically(state: dict[str, torch.Tensor], meta: dict[str, str], path
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written beside, then renamed over: a run stopped mid-save (a time limit) keeps a whole file.
     partial = path.with_name(path.name + ".partial")
-    save_file(state, str(partial), metadata=meta)
-    partial.replace(path)
+    try:
+        save_file(state, str(partial), metadata=meta)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)  # only left when the rename failed (e.g. path is a folder)
 
 
 def normalise_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -241,6 +244,8 @@ def _is_safetensors(path: Path) -> bool:
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> STVUN:
     """Rebuild a network from our safetensors file or the authors' .pth, strictly."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a weights file")
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
     reader = _read_safetensors if _is_safetensors(path) else _read_pickle

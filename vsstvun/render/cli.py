@@ -7,6 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..cli.argtypes import at_least
 from .codec import ALIASES
 from .driver import RenderJob, render
 from .probe import parse_arg
@@ -25,8 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-a", "--arg", dest="args", type=parse_arg, action="append", default=[], help="script argument, as in vspipe"
     )
-    p.add_argument("--workers", type=int, help="chunks rendered at once (default: one per GPU, else 1)")
-    p.add_argument("--chunk", type=int, default=240, help="frames per chunk before snapping to a cut (default 240)")
+    p.add_argument("--workers", type=at_least(1), help="chunks rendered at once (default: one per GPU, else 1)")
+    p.add_argument(
+        "--chunk", type=at_least(1), default=240, help="frames per chunk before snapping to a cut (default 240)"
+    )
     p.add_argument(
         "--codec",
         default="x265",
@@ -40,13 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--cuts-from",
-        type=int,
+        type=at_least(0),
         metavar="INDEX",
         help="snap chunk borders to the _SceneChangePrev/_SceneChangeNext props of the script's output INDEX, "
         "a cheap clip such as the source after a scene detector (mapped to output 0 by time)",
     )
     p.add_argument("--address", help="join this Ray cluster (host:port or auto) instead of starting a local one")
-    p.add_argument("--retries", type=int, default=3, help="times a chunk whose worker died is retried (default 3)")
+    p.add_argument(
+        "--retries", type=at_least(0), default=3, help="times a chunk whose worker died is retried (default 3)"
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted render: redo only missing chunks")
     p.add_argument("--keep-chunks", action="store_true", help="keep the chunk files and the manifest after joining")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -38,16 +38,42 @@ def encode_command(ffmpeg: str, codec: str, encoder_args: Sequence[str], path: P
     ]
 
 
+def trial_command(ffmpeg: str, codec: str, encoder_args: Sequence[str], path: Path) -> list[str]:
+    """ffmpeg encoding one small test frame as the chunks will be and writing it as the output
+    will be written (container from ``path``'s extension): the pair is checked in a second,
+    not after every chunk has rendered."""
+    source = ["-f", "lavfi", "-i", "testsrc=size=64x64:rate=1", "-frames:v", "1"]
+    return [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        *source,
+        "-c:v",
+        encoder_name(codec),
+        *encoder_args,
+        "-y",
+        str(path),
+    ]
+
+
 def concat_list(chunks: Sequence[tuple[Path, int]], fps: Fraction) -> str:
     """An ffconcat list of ``(file, frames)`` with each chunk's exact duration.
 
     Without ``duration`` the concat demuxer guesses each file's length from its last packet and
-    leaves gaps at the borders when B-frames reorder the tail.
+    leaves gaps at the borders when B-frames reorder the tail. Each duration is the difference of
+    the chunk's border times rounded to the microsecond, not its own length rounded: those
+    rounding errors would add up along the concat, one tick off ``n / fps`` after a few dozen
+    chunks.
     """
     lines = ["ffconcat version 1.0"]
+    start = 0
     for path, frames in chunks:
         quoted = str(path.resolve()).replace("'", "'\\''")
-        lines += [f"file '{quoted}'", f"duration {_seconds(frames / fps)}"]
+        micro = _microseconds((start + frames) / fps) - _microseconds(start / fps)
+        lines += [f"file '{quoted}'", f"duration {micro // 1_000_000}.{micro % 1_000_000:06d}"]
+        start += frames
     return "\n".join(lines) + "\n"
 
 
@@ -63,7 +89,6 @@ def _reading(ffmpeg: str, input_format: str, source: str, *input_options: str) -
     return [*quiet, "-f", input_format, *input_options, "-i", source, "-map", "0:v"]
 
 
-def _seconds(value: Fraction) -> str:
-    """Seconds to the microsecond, ffmpeg's internal time unit."""
-    micro = round(value * 1_000_000)
-    return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
+def _microseconds(seconds: Fraction) -> int:
+    """``seconds`` in ffmpeg's internal time unit."""
+    return round(seconds * 1_000_000)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .cluster import Workers, connect
 from .codec import CHUNK_SUFFIX
-from .join import join_chunks
+from .join import check_output, join_chunks
 from .manifest import Manifest
 from .plan import Chunk, plan_chunks
 from .probe import ScriptInfo, probe_script
@@ -80,6 +80,7 @@ def render(job: RenderJob, progress: bool = True) -> RenderSummary:
     job = _absolute(job)
     for tool in ("ffmpeg", "ffprobe") if job.address else ("vspipe", "ffmpeg", "ffprobe"):
         find_tool(tool)  # fail before anything starts; workers check their own copies again
+    check_output(job.output, job.codec, job.encoder_args)
     info = probe_script(job.script, job.args, job.cuts_from)
     chunks = plan_chunks(info.num_frames, job.chunk, info.cuts)
     job.folder.mkdir(parents=True, exist_ok=True)

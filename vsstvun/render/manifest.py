@@ -26,20 +26,25 @@ class Manifest:
 
     def __init__(self, path: Path, job: Mapping[str, Any], done: Mapping[int, Mapping[str, Any]] | None = None) -> None:
         self.path = path
-        self.job = json.loads(json.dumps(job))  # as it reads back: tuples become lists
+        self.job = json.loads(json.dumps(job))  # as it reads back
         self.done = {int(k): dict(v) for k, v in (done or {}).items()}
 
     @classmethod
     def open(cls, path: Path, job: Mapping[str, Any], resume: bool) -> Manifest:
-        """A new manifest, or with ``resume`` the existing one, which must be for the same ``job``."""
+        """A new manifest, or with ``resume`` the existing one, which must be for the same ``job``.
+        One that records no finished chunk (a run that failed before any) holds nothing to lose:
+        it is started afresh, resume or not."""
+        job = json.loads(json.dumps(job))  # compared as it reads back: tuples become lists
         if not path.exists():
+            return cls(path, job)
+        data = json.loads(path.read_text())
+        if not data["done"]:
             return cls(path, job)
         if not resume:
             raise RenderError(
                 f"{path} exists from an earlier run: pass --resume to continue it, "
                 "or delete it and the chunk folder to start over"
             )
-        data = json.loads(path.read_text())
         changed = sorted(k for k in set(job) | set(data["job"]) if job.get(k) != data["job"].get(k))
         if changed:
             raise RenderError(
