@@ -393,6 +393,25 @@ def test_flow_refine_cleans_the_flow_nets_output():
     for bad in (-1, 4):
         with pytest.raises(ValueError, match="flow_refine must be 0"):
             dataclasses.replace(preset_config("lite"), flow_refine=bad)
+    for bad in (2.5, True, "5"):
+        with pytest.raises(TypeError, match="flow_refine must be a whole number"):
+            dataclasses.replace(preset_config("lite"), flow_refine=bad)
+
+
+@pytest.mark.parametrize("refine", [0, 5])
+def test_window_flows_are_the_flows_encode_window_computes(refine):
+    """On a frame whose sides are not multiples of the padding (40x36), the flow clean-up's
+    boxes near the padded border must see what they see inside encode_window: tiles take their
+    flows from window_flows, so any difference would show between tiled and untiled output."""
+    torch.manual_seed(0)
+    model = build_model("lite", flow_refine=refine).eval()
+    frames = torch.rand(1, 7, 3, 36, 40)
+    with torch.no_grad():
+        state = model.encode_window(frames)
+        f34, f43 = model.window_flows(frames)
+    assert f34.shape == f43.shape == (1, 2, 36, 40)
+    torch.testing.assert_close(f34, state.f34[..., :36, :40], rtol=0, atol=0)
+    torch.testing.assert_close(f43, state.f43[..., :36, :40], rtol=0, atol=0)
 
 
 def _centre_state(model, centre: torch.Tensor, f34: torch.Tensor, f43: torch.Tensor) -> WindowState:

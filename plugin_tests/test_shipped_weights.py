@@ -147,6 +147,11 @@ def test_real_weights_win_on_a_compressed_drawing(scale):
 def test_packaged_names_and_scales(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown model 'tiny'"):
         load_model("tiny", 4)
+    assert load_model("lite", 4.0, precision="fp32").scale == 4  # typed as in the filter
+    with pytest.raises(TypeError, match="scale must be a whole number"):
+        load_model("lite", "4")
+    with pytest.raises(TypeError, match="flow_refine must be a whole number"):
+        load_model("lite", 4, flow_refine=2.5)
     # A packaged name missing at one scale says where it does ship.
     (tmp_path / "stvun_lite_clean_x4.safetensors").symlink_to(default_weights_path("lite-clean", 4))
     monkeypatch.setattr("vsstvun.weights.WEIGHTS_DIR", tmp_path)

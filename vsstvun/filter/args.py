@@ -18,20 +18,12 @@ from pathlib import Path
 
 import vapoursynth as vs
 
+from ..model.config import whole_number as integer
 from .timing import resolve_factor
 
 #: Floats become the nearest fraction with a denominator up to this: 2.5 is 5/2, 23.976 is
 #: 2997/125, 60000/1001 typed as 59.94005994005994 is 60000/1001 again.
 MAX_DENOMINATOR = 1_000_000
-
-
-def integer(name: str, value: object) -> int:
-    """A whole number given as an int or an integral float (``scale=4.0`` is 4)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"{name} must be a whole number, got {value!r}")
 
 
 def rational(name: str, value: object) -> Fraction:

@@ -9,6 +9,7 @@ decides a tensor shape lives here, nowhere else.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 
 SCALES = (2, 4)
@@ -37,8 +38,19 @@ def check_temporal(mode: str) -> str:
     return mode
 
 
-def check_flow_refine(box: int) -> int:
+def whole_number(name: str, value: object) -> int:
+    """``value`` as an int, given as one or as an integral float (``scale=4.0`` is 4, as people
+    type it); anything else raises ``TypeError`` naming the parameter."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"{name} must be a whole number, got {value!r}")
+
+
+def check_flow_refine(box: object) -> int:
     """``box`` if it is a valid :attr:`ModelConfig.flow_refine` (0, or an odd number of LR pixels)."""
+    box = whole_number("flow_refine", box)
     if box < 0 or (box and box % 2 == 0):
         raise ValueError(f"flow_refine must be 0 (off) or an odd window side in LR pixels, got {box}")
     return box

@@ -217,7 +217,11 @@ class STVUN(nn.Module):
         the flow net sees further than the rest of the network.
         """
         mid = self.config.n_frames // 2
-        return self.flow(to_model_range(frames[:, mid]), to_model_range(frames[:, mid + 1]))
+        h, w = frames.shape[-2:]
+        # padded as encode_window pads: the flow clean-up's boxes then see the same borders
+        a, b = (_pad_to_multiple(to_model_range(frames[:, i]), SIZE_MULTIPLE) for i in (mid, mid + 1))
+        f34, f43 = self.flow(a, b)
+        return f34[..., :h, :w], f43[..., :h, :w]
 
     def encode_window(
         self, frames: torch.Tensor, flows: tuple[torch.Tensor, torch.Tensor] | None = None

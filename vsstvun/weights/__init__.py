@@ -18,6 +18,7 @@ import torch
 
 from ..model import STVUN, preset_config
 from ..model.checkpoint import CheckpointError, load_checkpoint
+from ..model.config import check_flow_refine, whole_number
 from ..model.precision import DTYPES, resolve_precision
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,9 @@ def load_model(
     ``flow_refine``: the photometric flow clean-up window instead of the file's own
     (:attr:`~vsstvun.model.config.ModelConfig.flow_refine`; 0 turns it off).
     """
+    scale = whole_number("scale", scale)
+    if flow_refine is not None:  # checked before the file is read
+        flow_refine = check_flow_refine(flow_refine)
     dtype = DTYPES[resolve_precision(precision, torch.device(device))]
     if model_path is None:
         if model not in PACKAGED:
