@@ -72,6 +72,11 @@ MIN_SIDE = 64
 #: identical calls; likely a read of uninitialised memory inside x265), and at two CTUs repeated
 #: calls agree (plugin_tests/test_codec.py checks it).
 X265_MIN_SIDE = 128
+#: The same for libx264 (stop 30): with the AVX-512 code it picks on CPUs that have it, moving
+#: frames of 64-96 px (a 48 px x4 training window padded to ``MIN_SIDE``) encoded differently from
+#: one call to the next, by up to 75 levels, in 10 of 16 training windows; at 128 px repeated calls
+#: agree, as they do with its AVX2 or plain C code.
+X264_MIN_SIDE = 128
 _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
 
 
@@ -101,7 +106,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     Runs in-process through PyAV (FFmpeg's libraries with libx264/libx265): about a hundred times
     faster than two ffmpeg processes per window, which matters when every training sample makes
     one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` (``X265_MIN_SIDE``
-    for x265) and cropped back;
+    and ``X264_MIN_SIDE`` for x265 and x264) and cropped back;
     BT.709 limited range both ways, so the round trip costs only the codec's and the chroma
     subsampling's loss. PyAV is imported here, not with the module, so that data without codec
     round trips (``--codecs`` with none) needs no PyAV (a lent GPU machine has none of its own).
@@ -114,7 +119,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) uint8 frames, got {frames.shape} {frames.dtype}")
     n, h, w, _ = frames.shape
-    least = X265_MIN_SIDE if d.kind == "x265" else MIN_SIDE
+    least = {"x265": X265_MIN_SIDE, "x264": X264_MIN_SIDE}.get(d.kind, MIN_SIDE)
     ph, pw = max(h + h % 2, least), max(w + w % 2, least)
     padded = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     yuv = {"dst_colorspace": Colorspace.ITU709, "dst_color_range": ColorRange.MPEG}
