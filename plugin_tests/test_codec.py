@@ -64,8 +64,8 @@ def test_noise_is_seeded():
 @pytest.mark.parametrize(("y", "x"), [(0, 0), (60, 160), (120, 80), (120, 160)])
 def test_small_moving_windows_encode_alike_every_time(y, x):
     """A 48 px x4 window of a photo panning 3 HR px a frame: libx264's AVX-512 code encoded such
-    frames padded to 64 px differently from call to call (4 outputs in 6 calls here), so no two
-    runs drew the same training or validation windows."""
+    frames (padded to 64 px) differently from call to call (up to 4 outputs in 6 calls), so no
+    two runs drew the same training or validation windows."""
     image = pytest.importorskip("skimage.data").chelsea()
     hr = [image[y : y + 192, x + 3 * i : x + 3 * i + 192] for i in range(8)]
     frames = np.stack(

@@ -16,8 +16,10 @@ libx264 and libx265, so no ffmpeg binary is needed (a rented GPU machine may lac
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,12 +74,21 @@ MIN_SIDE = 64
 #: identical calls; likely a read of uninitialised memory inside x265), and at two CTUs repeated
 #: calls agree (plugin_tests/test_codec.py checks it).
 X265_MIN_SIDE = 128
-#: The same for libx264 (stop 30): with the AVX-512 code it picks on CPUs that have it, moving
-#: frames of 64-96 px (a 48 px x4 training window padded to ``MIN_SIDE``) encoded differently from
-#: one call to the next, by up to 75 levels, in 10 of 16 training windows; at 128 px repeated calls
-#: agree, as they do with its AVX2 or plain C code.
-X264_MIN_SIDE = 128
 _X265_PARAMS = "pools=none:frame-threads=1:log-level=error"
+
+
+@functools.cache
+def _x264_asm() -> dict[str, str]:
+    """libx264 held to its AVX2 code where the CPU has AVX2. Its AVX-512 code, which it picks on
+    CPUs that have it, encoded moving frames differently from one call to the next (stop 30: 10 of
+    16 training windows of 48 px, by up to 75 levels; the x4 evaluation's 160x68 bikes frames too),
+    so no two runs drew the same windows; the AVX2 and plain C code agree call after call. Pinning
+    one level also makes machines with AVX2 and with AVX-512 (a lent GPU's) encode alike."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        return {}
+    return {"x264-params": "asm=AVX2"} if "avx2" in flags.split() else {}
 
 
 def _encoder(d: Degradation, width: int, height: int, fps: int) -> av.CodecContext:
@@ -90,7 +101,7 @@ def _encoder(d: Degradation, width: int, height: int, fps: int) -> av.CodecConte
     enc.time_base, enc.framerate = Fraction(1, fps), Fraction(fps, 1)
     enc.thread_count = 1
     if d.kind == "x264":
-        enc.options = {"crf": f"{d.value:g}", "preset": "medium"}
+        enc.options = {"crf": f"{d.value:g}", "preset": "medium", **_x264_asm()}
     elif d.kind == "x265":
         enc.options = {"crf": f"{d.value:g}", "preset": "fast", "x265-params": _X265_PARAMS}
     else:
@@ -106,7 +117,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     Runs in-process through PyAV (FFmpeg's libraries with libx264/libx265): about a hundred times
     faster than two ffmpeg processes per window, which matters when every training sample makes
     one. Frames are edge-padded to even sizes (4:2:0) of at least ``MIN_SIDE`` (``X265_MIN_SIDE``
-    and ``X264_MIN_SIDE`` for x265 and x264) and cropped back;
+    for x265) and cropped back;
     BT.709 limited range both ways, so the round trip costs only the codec's and the chroma
     subsampling's loss. PyAV is imported here, not with the module, so that data without codec
     round trips (``--codecs`` with none) needs no PyAV (a lent GPU machine has none of its own).
@@ -119,7 +130,7 @@ def codec_roundtrip(frames: np.ndarray, d: Degradation, fps: int = 24) -> np.nda
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) uint8 frames, got {frames.shape} {frames.dtype}")
     n, h, w, _ = frames.shape
-    least = {"x265": X265_MIN_SIDE, "x264": X264_MIN_SIDE}.get(d.kind, MIN_SIDE)
+    least = X265_MIN_SIDE if d.kind == "x265" else MIN_SIDE
     ph, pw = max(h + h % 2, least), max(w + w % 2, least)
     padded = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     yuv = {"dst_colorspace": Colorspace.ITU709, "dst_color_range": ColorRange.MPEG}
