@@ -9,9 +9,10 @@ A degradation is named by a compact spec, the way users say it: ``clean``, ``x26
 ``x265:CRF``, ``mpeg2:KBPS`` (DVD-like constant bitrate at the clip's size) or ``noise:SIGMA``
 (Gaussian, SIGMA in 8-bit levels). The codec round trip encodes a whole sequence at once so the
 artifacts are temporally coherent, as they are in a real stream (a per-frame JPEG would not be).
-Everything is deterministic: the encoders run single-threaded with fixed settings and the noise
-takes an explicit seed. The codecs run in-process through PyAV, whose wheels carry FFmpeg with
-libx264 and libx265, so no ffmpeg binary is needed (a rented GPU machine may lack one).
+Everything is deterministic: the encoders run single-threaded with fixed settings (libx264 held
+to one instruction level, :func:`_x264_asm`) and the noise takes an explicit seed. The codecs
+run in-process through PyAV, whose wheels carry FFmpeg with libx264 and libx265, so no ffmpeg
+binary is needed (a rented GPU machine may lack one).
 """
 
 from __future__ import annotations
