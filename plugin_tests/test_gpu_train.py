@@ -73,7 +73,7 @@ def _tiny_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.slow  # about 40 s of CPU: two tiny training runs and the check, in fresh interpreters
 def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    env = _tiny_env(tmp_path, OUT=str(out), GPU_PSNR="1")
+    env = _tiny_env(tmp_path, OUT=str(out), GPU_PSNR="1", GPU_AMP="1")
     done = subprocess.run(["bash", "scripts/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     files = sorted(p.name for p in out.iterdir())
@@ -91,6 +91,7 @@ def test_gpu_session_tiny_runs_from_a_pack(tmp_path: Path) -> None:
     # Each scale goes on from its real-source weights.
     assert data["lr_over_minutes"] and data["init"].endswith("stvun_lite_real_x4.safetensors")
     assert data["psnr"] and data["freeze_flow"]  # GPU_PSNR=1 reaches train, beside the frozen flow net
+    assert data["amp"] and x2["amp"]  # and GPU_AMP=1
     assert x2["init"].endswith("stvun_lite_real_x2.safetensors")
     recs = [json.loads(line) for line in log]
     assert np.isfinite([r["loss"] for r in recs if "loss" in r][-1])

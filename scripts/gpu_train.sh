@@ -52,6 +52,9 @@ trains=(--freeze-flow)
 # GPU_PSNR=1: the centre and in-between frames score minus each frame's PSNR, what the evaluation
 # reports, instead of the paper's L1 (train --psnr; the heads of GPU_HEAD always train on it).
 [ "${GPU_PSNR:-0}" = 1 ] && trains+=(--psnr)
+# GPU_AMP=1: bf16 autocast (train --amp): 1.75x faster on the 2-core CPU at no cost per step
+# (docs/training/README.md, "lite_x4_amp30"); untimed on a GPU, where the data workers may bound it.
+[ "${GPU_AMP:-0}" = 1 ] && trains+=(--amp)
 # The GPU slot's patches (x4, x2), batch, save interval and validation windows; GPU_HEAD's below.
 patches=(192 128) batch=16 save_every=500 val=16
 if [ "${GPU_HEAD:-0}" = 1 ]; then
