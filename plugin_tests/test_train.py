@@ -652,3 +652,50 @@ def test_fusion_only_trains_the_head_and_validates_fused_frames(tmp_path):
         train(_cfg(tmp_path / "stage1", fusion_ch=8, fusion_only=True), _batches(1))
     with pytest.raises(ValueError, match="psnr scores HR frames, which the flow-only stage does not make"):
         train(_cfg(tmp_path / "psnr", stage1_iters=0, flow_only=True, psnr=True), _batches(1))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--batch-size", "0"], "--batch-size: must be >= 1"),
+        (["--strides", "1", "4"], "--strides: must be >= 2"),
+        (["--stage1-iters", "0", "--stage2-iters", "0"], "must be at least 1"),
+        (["--min-lr=-1e-3"], "--min-lr in [0, --lr]"),
+        (["--crf", "40", "60"], "--crf takes LOW HIGH within [0, 51]"),
+        (["--lr-over-minutes"], "> 0 with --lr-over-minutes"),
+        (["--flow-only"], "add --stage1-iters 0"),
+        (["--reset-flow", "--freeze-flow"], "--reset-flow starts the flow net from scratch"),
+        (["--w-pyramid", "1"], "--w-pyramid weighs the teacher flow"),
+    ],
+)
+def test_cli_refuses_options_that_would_train_wrong_or_crash_late(monkeypatch, capsys, tmp_path, options, message):
+    from vsstvun.train.__main__ import _args
+
+    monkeypatch.setattr(sys, "argv", ["train", "--out", str(tmp_path), *options])
+    with pytest.raises(SystemExit) as exit_:
+        _args()
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_resumed_run_keeps_its_network_and_window_stream(tmp_path):
+    """Resuming with another batch size would skip or repeat windows (the stream is indexed by
+    step x batch size); the step count and the validation windows may change."""
+    train(_cfg(tmp_path, stage1_iters=0, stage2_iters=2), _batches(2))
+    with pytest.raises(ValueError, match="holds a run with other batch_size, seed"):
+        train(_cfg(tmp_path, stage1_iters=0, stage2_iters=4, batch_size=1, seed=3), _batches(2))
+    train(_cfg(tmp_path, stage1_iters=0, stage2_iters=3), _batches(1))
+    assert [r["step"] for r in _log(tmp_path)] == [1, 2, 3]
+
+
+def test_a_start_that_never_saved_leaves_no_records_to_the_next(tmp_path):
+    """A log without last.pt belongs to weights that were never saved: set aside, not continued."""
+    (tmp_path / "log.jsonl").write_text(json.dumps({"step": 0, "stage": 2, "val_centre": 9.9}) + "\n")
+    train(_cfg(tmp_path, stage1_iters=0, stage2_iters=1), _batches(1))
+    assert [r["step"] for r in _log(tmp_path)] == [1]
+    assert "9.9" in (tmp_path / "log.jsonl.unsaved").read_text()
+
+
+def test_an_unreadable_checkpoint_is_named(tmp_path):
+    (tmp_path / "last.pt").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"last\.pt cannot be read .*delete it to start over"):
+        saved_step(tmp_path)

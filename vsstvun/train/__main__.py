@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from ..cli.argtypes import at_least
 from ..data.codec import RealSources
 from ..data.dataset import SampleConfig, build_training_set, one_thread_worker
 from ..data.sources import BBB_HOLD_OUT, default_training_sources
@@ -43,16 +44,18 @@ def _args() -> argparse.Namespace:
         default=None,
         help="video file, frame folder or photo folder/file (repeatable); default: offline sample media",
     )
-    p.add_argument("--hold-out", type=int, default=BBB_HOLD_OUT, help="final frames of each clip kept for evaluation")
+    p.add_argument(
+        "--hold-out", type=at_least(0), default=BBB_HOLD_OUT, help="final frames of each clip kept for evaluation"
+    )
     p.add_argument("--preset", default="lite")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
-    p.add_argument("--patch", type=int, default=128, help="HR patch side")
-    p.add_argument("--targets", type=int, default=1, help="intermediate targets per sample")
+    p.add_argument("--patch", type=at_least(16), default=128, help="HR patch side")
+    p.add_argument("--targets", type=at_least(1), default=1, help="intermediate targets per sample")
     p.add_argument("--synthetic-fraction", type=float, default=0.5)
     p.add_argument("--cel-fraction", type=float, default=0.25, help="share of cartoon scenes (with a cel: source)")
-    p.add_argument("--stage1-iters", type=int, default=300)
-    p.add_argument("--stage2-iters", type=int, default=3000)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--stage1-iters", type=at_least(0), default=300)
+    p.add_argument("--stage2-iters", type=at_least(0), default=3000)
+    p.add_argument("--batch-size", type=at_least(1), default=8)
     p.add_argument("--lr", type=float, default=4e-4)
     p.add_argument("--min-lr", type=float, default=TrainConfig.min_lr, help="stage 2's cosine ends here (<= --lr)")
     p.add_argument("--w-spatial", type=float, default=1.0)
@@ -73,7 +76,7 @@ def _args() -> argparse.Namespace:
     )
     p.add_argument(
         "--strides",
-        type=int,
+        type=at_least(2),
         nargs="+",
         default=list(SampleConfig.strides),
         help="video frame steps between inputs (larger: faster motion)",
@@ -109,23 +112,23 @@ def _args() -> argparse.Namespace:
         "--codecs",
         nargs="*",
         default=list(RealSources.codecs),
-        help="codecs for --real (none: blur jitter and noise only, where ffmpeg is missing)",
+        help="codecs for --real (none: blur jitter and noise only; PyAV runs them, no ffmpeg needed)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
-    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--threads", type=at_least(0), default=0, help="torch CPU threads (0 = torch default)")
+    p.add_argument("--workers", type=at_least(0), default=0, help="DataLoader worker processes")
     p.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
     p.add_argument(
         "--lr-over-minutes",
         action="store_true",
         help="decay the learning rate over --max-minutes when that ends before the iterations (a fixed GPU slot)",
     )
-    p.add_argument("--save-every", type=int, default=100)
+    p.add_argument("--save-every", type=at_least(1), default=100)
     p.add_argument(
         "--val",
-        type=int,
+        type=at_least(0),
         default=16,
         help="validation windows (same sources and mix, own random stream), scored at each save (0 = off)",
     )
@@ -243,11 +246,47 @@ def _args() -> argparse.Namespace:
         default=1.0,
         help="the flow net's learning rate as a share of --lr when it trains with the rest (e.g. 0.1)",
     )
-    return p.parse_args()
+    a = p.parse_args()
+    for problem in _conflicts(a):
+        p.error(problem)
+    return a
+
+
+def _conflicts(a: argparse.Namespace) -> list[str]:
+    """Option values that would crash hours in, or train something other than asked, silently."""
+    problems = []
+    if a.stage1_iters + a.stage2_iters < 1:
+        problems.append("--stage1-iters plus --stage2-iters must be at least 1")
+    if not 0 <= a.min_lr <= a.lr or a.lr <= 0:
+        problems.append(f"--lr must be > 0 and --min-lr in [0, --lr], got {a.lr:g} and {a.min_lr:g}")
+    if a.max_minutes < 0 or (a.lr_over_minutes and a.max_minutes <= 0):
+        problems.append("--max-minutes must be >= 0, and > 0 with --lr-over-minutes (the cosine runs over it)")
+    if not 0 <= a.crf[0] <= a.crf[1] <= 51:
+        problems.append(f"--crf takes LOW HIGH within [0, 51], got {a.crf[0]:g} {a.crf[1]:g}")
+    if a.flow_only and a.stage1_iters:
+        problems.append("--flow-only trains no stage 1 (stage 1 is the spatial loss alone): add --stage1-iters 0")
+    if a.reset_flow and (a.freeze_flow or a.fusion_only or a.init_flow):
+        problems.append(
+            "--reset-flow starts the flow net from scratch: not with --freeze-flow, --fusion-only or --init-flow"
+        )
+    if a.w_pyramid and not (a.flow_only and a.w_teacher > 0):
+        problems.append(
+            "--w-pyramid weighs the teacher flow on the coarse levels: it needs --flow-only and --w-teacher > 0"
+        )
+    if a.flow_lr_scale != 1.0 and a.fusion_only:
+        problems.append("--flow-lr-scale with --fusion-only: the flow net does not train there")
+    return problems
 
 
 def main() -> None:
     a = _args()
+    try:
+        _run(a)
+    except (ValueError, OSError) as exc:  # a bad file, source or combination found while setting up
+        raise SystemExit(f"python -m vsstvun.train: error: {exc}") from None
+
+
+def _run(a: argparse.Namespace) -> None:
     if a.threads:
         torch.set_num_threads(a.threads)
     sources = a.source or default_training_sources()

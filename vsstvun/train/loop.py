@@ -197,7 +197,50 @@ def saved_step(out_dir: Path) -> int:
     :func:`train` passes the batches from that step on. The file is memory-mapped, so only the
     step is read here, not the model and optimiser that :func:`train` loads."""
     ckpt = Path(out_dir) / "last.pt"
-    return int(torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)["step"]) if ckpt.is_file() else 0
+    if not ckpt.is_file():
+        return 0
+    try:
+        return int(torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)["step"])
+    except (RuntimeError, KeyError, OSError, EOFError) as exc:
+        raise ValueError(
+            f"{ckpt} cannot be read ({str(exc).splitlines()[0]}): a rerun with this --out resumes from it; "
+            "delete it to start over, or pass another --out"
+        ) from None
+
+
+#: ``config.json`` fields a resumed run must share with the run it resumes: the network, and what
+#: decides which windows come next (the stream is indexed by step times batch size).
+_RESUME_FIXED = ("preset", "scale", "batch_size", "seed", "data")
+
+
+def check_resume(out_dir: Path, config: dict[str, object]) -> None:
+    """Refuse to resume the run in ``out_dir`` with options that change its network or its window
+    stream (its ``config.json`` against this call's ``config``); without ``last.pt`` there is
+    nothing to resume, and a log left by an earlier start that never saved is set aside."""
+    out = Path(out_dir)
+    if not (out / "last.pt").is_file():
+        log = out / "log.jsonl"
+        if log.is_file():
+            log.replace(out / "log.jsonl.unsaved")  # its records belong to weights that were never saved
+        return
+    previous_file = out / "config.json"
+    if not previous_file.is_file():
+        return
+
+    def fixed(c: dict) -> dict:  # the validation windows may change: they follow the data, not the step
+        return {
+            k: ({**c[k], "val": None} if k == "data" and isinstance(c[k], dict) else c[k])
+            for k in _RESUME_FIXED
+            if k in c
+        }
+
+    before, now = fixed(json.loads(previous_file.read_text())), fixed(json.loads(json.dumps(config, default=str)))
+    changed = [k for k in before if before[k] != now.get(k)]
+    if changed:
+        raise ValueError(
+            f"{out} holds a run with other {', '.join(changed)} (see its config.json): a rerun with the same --out "
+            "resumes it and must keep them; pass another --out to start a new run"
+        )
 
 
 def validated_steps(log_path: Path) -> set[int]:
@@ -278,6 +321,7 @@ def train(cfg: TrainConfig, batches: Iterable[dict[str, torch.Tensor]], val: Val
             f"lr={cfg.lr:g} is below min_lr={cfg.min_lr:g}, where stage 2's cosine ends: it would raise "
             "the rate instead of decaying it; pass --min-lr at or below --lr"
         )
+    check_resume(out, asdict(cfg))
     ckpt = out / "last.pt"
     saved = torch.load(ckpt, map_location=device, weights_only=True) if ckpt.is_file() else None
     model = build_model(cfg.preset, cfg.scale, **model_overrides(cfg, saved)).to(device)
