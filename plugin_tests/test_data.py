@@ -283,6 +283,16 @@ def test_augmented_samples_stay_consistent() -> None:
     assert not torch.equal(STVUNDataset([PanSource(cfg.side)], cfg, 2, seed=4)[0]["lr"], ds[0]["lr"])
 
 
+@pytest.mark.parametrize("prefix", ["", "stills:"])
+def test_an_empty_folder_source_is_refused(tmp_path: Path, prefix: str) -> None:
+    """Beside other sources it would drop out of the mix unnoticed."""
+    cv2.imwrite(str(tmp_path / "still.png"), texture(90, 120, 4))
+    (tmp_path / "empty").mkdir()
+    cfg = SampleConfig(scale=4, patch=32, num_targets=1, strides=(2, 4))
+    with pytest.raises(ValueError, match="no images .* in .*empty"):
+        build_training_set([tmp_path / "still.png", f"{prefix}{tmp_path / 'empty'}"], cfg, length=2)
+
+
 def test_build_training_set(tmp_path: Path) -> None:
     frames = pan(24, 56, 56)
     (tmp_path / "clip").mkdir()

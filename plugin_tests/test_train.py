@@ -131,6 +131,12 @@ def test_training_reduces_loss_on_a_fixed_batch(tmp_path):
     assert last["L_F"] < first["L_F"] and last["L_M"] < first["L_M"]
 
 
+def test_init_from_another_preset_is_refused(tmp_path):
+    src = save_checkpoint(build_model("base", 4), tmp_path / "base.safetensors")
+    with pytest.raises(ValueError, match="holds a 'base' network and this run trains 'lite'"):
+        init_from(build_model("lite", 4), src)
+
+
 def test_init_from_other_scale_keeps_all_but_the_head(tmp_path):
     src = save_checkpoint(build_model("lite", 4), tmp_path / "x4.safetensors")
     model = build_model("lite", 2)

@@ -442,7 +442,10 @@ def build_training_set(
                 continue
             clips.append(VideoClip(frames, path.name, cfg))
         elif kind == "stills":
-            stills += [load_still(p, max_still_side) for p in list_images(path)]
+            images = list_images(path)
+            if not images:  # a mistyped or empty folder would otherwise drop out of the mix unnoticed
+                raise ValueError(f"source {spec}: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
+            stills += [load_still(p, max_still_side) for p in images]
         else:
             stills.append(load_still(path, max_still_side))
     pools: list[tuple[ClipSource, float]] = []

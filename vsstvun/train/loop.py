@@ -182,10 +182,18 @@ def _check_resumable(ckpt: Path, saved_optim: dict, groups: list[tuple[list[torc
         )
 
 
-def init_from(model: torch.nn.Module, path: Path, prefix: str = "") -> list[str]:
+def init_from(model: STVUN, path: Path, prefix: str = "") -> list[str]:
     """Copy every same-shaped tensor of a checkpoint whose name starts with ``prefix`` into
-    ``model``; return the skipped keys (under that prefix)."""
-    source, own = load_checkpoint(path).state_dict(), model.state_dict()
+    ``model``; return the skipped keys (under that prefix). The file must be of the model's
+    preset (its scale may differ): another preset's tensors that happen to share a shape are
+    not a starting point, only noise."""
+    loaded = load_checkpoint(path)
+    if loaded.config.preset != model.config.preset:
+        raise ValueError(
+            f"{path} holds a {loaded.config.preset!r} network and this run trains {model.config.preset!r}: "
+            "start from weights of the same preset (another scale is fine)"
+        )
+    source, own = loaded.state_dict(), model.state_dict()
     target = [k for k in own if k.startswith(prefix)]
     skipped = [k for k in target if k not in source or source[k].shape != own[k].shape]
     model.load_state_dict({k: source[k] for k in target if k not in skipped}, strict=False)
