@@ -42,20 +42,8 @@ def trial_command(ffmpeg: str, codec: str, encoder_args: Sequence[str], path: Pa
     """ffmpeg encoding one small test frame as the chunks will be and writing it as the output
     will be written (container from ``path``'s extension): the pair is checked in a second,
     not after every chunk has rendered."""
-    source = ["-f", "lavfi", "-i", "testsrc=size=64x64:rate=1", "-frames:v", "1"]
-    return [
-        ffmpeg,
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        *source,
-        "-c:v",
-        encoder_name(codec),
-        *encoder_args,
-        "-y",
-        str(path),
-    ]
+    reading = _reading(ffmpeg, "lavfi", "testsrc=size=64x64:rate=1")
+    return [*reading, "-frames:v", "1", "-c:v", encoder_name(codec), *encoder_args, "-y", str(path)]
 
 
 def concat_list(chunks: Sequence[tuple[Path, int]], fps: Fraction) -> str:

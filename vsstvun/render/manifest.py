@@ -26,7 +26,7 @@ class Manifest:
 
     def __init__(self, path: Path, job: Mapping[str, Any], done: Mapping[int, Mapping[str, Any]] | None = None) -> None:
         self.path = path
-        self.job = json.loads(json.dumps(job))  # as it reads back
+        self.job = json.loads(json.dumps(job))  # as it reads back: tuples become lists
         self.done = {int(k): dict(v) for k, v in (done or {}).items()}
 
     @classmethod
@@ -34,18 +34,18 @@ class Manifest:
         """A new manifest, or with ``resume`` the existing one, which must be for the same ``job``.
         One that records no finished chunk (a run that failed before any) holds nothing to lose:
         it is started afresh, resume or not."""
-        job = json.loads(json.dumps(job))  # compared as it reads back: tuples become lists
+        fresh = cls(path, job)  # its job as it reads back, which is how it compares
         if not path.exists():
-            return cls(path, job)
+            return fresh
         data = json.loads(path.read_text())
         if not data["done"]:
-            return cls(path, job)
+            return fresh
         if not resume:
             raise RenderError(
                 f"{path} exists from an earlier run: pass --resume to continue it, "
                 "or delete it and the chunk folder to start over"
             )
-        changed = sorted(k for k in set(job) | set(data["job"]) if job.get(k) != data["job"].get(k))
+        changed = sorted(k for k in set(fresh.job) | set(data["job"]) if fresh.job.get(k) != data["job"].get(k))
         if changed:
             raise RenderError(
                 f"{path} was written for another job ({', '.join(changed)} differ): "

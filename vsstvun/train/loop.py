@@ -235,15 +235,11 @@ def check_resume(out_dir: Path, config: dict[str, object]) -> None:
     if not previous_file.is_file():
         return
 
-    def fixed(c: dict) -> dict:  # the validation windows may change: they follow the data, not the step
-        return {
-            k: ({**c[k], "val": None} if k == "data" and isinstance(c[k], dict) else c[k])
-            for k in _RESUME_FIXED
-            if k in c
-        }
-
-    before, now = fixed(json.loads(previous_file.read_text())), fixed(json.loads(json.dumps(config, default=str)))
-    changed = [k for k in before if before[k] != now.get(k)]
+    before, now = json.loads(previous_file.read_text()), json.loads(json.dumps(config, default=str))
+    for c in (before, now):  # the validation windows may change: they follow the data, not the step
+        if isinstance(c.get("data"), dict):
+            c["data"].pop("val", None)
+    changed = [k for k in _RESUME_FIXED if k in before and before[k] != now.get(k)]
     if changed:
         raise ValueError(
             f"{out} holds a run with other {', '.join(changed)} (see its config.json): a rerun with the same --out "
